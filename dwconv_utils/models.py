@@ -1,0 +1,162 @@
+"""The seed's reference CNN (separable or standard) and MobileNetV1 for counting.
+
+``ReferenceCNN`` is trained in notebook 04; ``mobilenet_v1`` reproduces the
+MobileNets paper's tables in notebook 03 and is timed in notebook 05.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import _checks
+from .layers import DepthwiseSeparableConv2d
+from .tables import Table
+
+CONV_KINDS = ("separable", "standard")
+ACTIVATIONS = ("relu", "selu")
+
+# (in_channels, out_channels) of conv2..conv6, as in the seed.
+_REFERENCE_CHANNELS = [(32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
+
+
+class ReferenceCNN(nn.Module):
+    """The seed's Fashion-MNIST network, layer for layer (notebook 04).
+
+    conv1 is a standard 3x3 conv 1->32; conv2..conv6 are 3x3 convs
+    (32->32, 32->64, 64->64, 64->128, 128->128) with padding "same", either
+    ``DepthwiseSeparableConv2d`` (``conv="separable"``, the seed) or a plain
+    ``nn.Conv2d`` with the same in/out/kernel/padding (``conv="standard"``, its
+    twin). A 2x2 max-pool follows conv2, conv4 and conv6 (28 -> 14 -> 7 -> 3),
+    then fc1 (128*3*3 -> 128) and fc2 (128 -> 10). Weights are Xavier-uniform,
+    biases zero. Input: (batch, 1, 28, 28).
+    """
+
+    def __init__(self, conv: str = "separable", activation: str = "relu"):
+        super().__init__()
+        self.conv_kind = _checks.choice("conv", conv, CONV_KINDS)
+        self.activation_name = _checks.choice("activation", activation, ACTIVATIONS)
+        self.activation = F.relu if activation == "relu" else F.selu
+        layer = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
+
+        # Registration order matches the seed so the same torch seed gives the same weights.
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=32, kernel_size=3, padding="same")
+        (c2, c3, c4, c5, c6) = _REFERENCE_CHANNELS
+        self.conv2 = layer(c2[0], c2[1], kernel_size=3, padding="same")
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv3 = layer(c3[0], c3[1], kernel_size=3, padding="same")
+        self.conv4 = layer(c4[0], c4[1], kernel_size=3, padding="same")
+        self.conv5 = layer(c5[0], c5[1], kernel_size=3, padding="same")
+        self.conv6 = layer(c6[0], c6[1], kernel_size=3, padding="same")
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(128 * 3 * 3, 128)
+        self.fc2 = nn.Linear(128, 10)
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """Xavier-uniform weights and zero biases for every Conv2d and Linear (as the seed)."""
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"ReferenceCNN expects a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 4 or x.shape[1] != 1 or x.shape[2] // 8 != 3 or x.shape[3] // 8 != 3:
+            raise ValueError("ReferenceCNN expects images of shape (batch, 1, 28, 28) "
+                             f"(height and width 24..31 also fit fc1); got {tuple(x.shape)}")
+        act = self.activation
+        x = self.pool(act(self.conv2(act(self.conv1(x)))))
+        x = self.pool(act(self.conv4(act(self.conv3(x)))))
+        x = self.pool(act(self.conv6(act(self.conv5(x)))))
+        x = self.flatten(x)
+        x = act(self.fc1(x))
+        x = self.fc2(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"conv={self.conv_kind!r}, activation={self.activation_name!r}"
+
+
+class ParameterTable(Table):
+    """Every parameter tensor with its shape and element count, plus the total."""
+
+    title = "Parameters"
+
+    def __init__(self, rows: list[dict]):
+        self.total = sum(r["count"] for r in rows)
+        super().__init__(["name", "shape", "count"], rows,
+                         totals={"name": "total", "count": self.total}, numeric=("count",))
+
+
+def parameter_table(model: nn.Module) -> ParameterTable:
+    """The seed's per-parameter listing: name, shape and element count, with a total.
+
+    The seed printed ``f"{key}\\tparamerters num: {np.prod(value.shape)}"`` for
+    each of ``CNN().named_parameters()``; the total is 184,234 for the
+    separable ReferenceCNN and 435,306 for the standard twin (notebook 04).
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"parameter_table expects a torch.nn.Module, got {type(model).__name__}")
+    rows = [{"name": name, "shape": tuple(p.shape), "count": p.numel()}
+            for name, p in model.named_parameters()]
+    return ParameterTable(rows)
+
+
+# MobileNets (Howard et al. 2017) Table 1, after the first 3x3 conv:
+# (stride of the depthwise step, output channels of the pointwise step).
+# The table's second-to-last "Conv dw / s2" on a 7x7 map is a known misprint:
+# the map stays 7x7, so its stride is 1.
+MOBILENET_V1_BLOCKS = [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512),
+                       (1, 512), (1, 512), (1, 512), (1, 512), (1, 512),
+                       (2, 1024), (1, 1024)]
+
+
+def _conv_bn_relu(prefix: str, conv: nn.Conv2d) -> list[tuple[str, nn.Module]]:
+    return [(f"{prefix}conv", conv),
+            (f"{prefix}bn", nn.BatchNorm2d(conv.out_channels)),
+            (f"{prefix}relu", nn.ReLU(inplace=True))]
+
+
+def mobilenet_v1(width_multiplier: float = 1.0, resolution: int = 224,
+                 separable: bool = True, num_classes: int = 1000) -> nn.Module:
+    """MobileNetV1 as in the MobileNets paper's Table 1, for counting cost.
+
+    Every conv is followed by BatchNorm and ReLU; convs have no bias.
+    ``width_multiplier`` (alpha) scales every layer's channels,
+    ``resolution`` (the input is ``resolution x resolution x 3``) is stored on
+    the model as ``model.input_shape`` for ``cost_table``. With
+    ``separable=False`` every depthwise + pointwise pair becomes one standard
+    3x3 conv ("Conv MobileNet" in the paper's Table 4). Counting, not training,
+    is the purpose: notebook 03 reproduces Tables 2, 4, 6 and 7 with it.
+    """
+    alpha = _checks.positive_number("width_multiplier", width_multiplier)
+    resolution = _checks.positive_int("resolution", resolution)
+    _checks.boolean("separable", separable)
+    num_classes = _checks.positive_int("num_classes", num_classes)
+
+    def width(channels: int) -> int:
+        return max(1, int(channels * alpha))
+
+    channels = width(32)
+    layers: list[tuple[str, nn.Module]] = [
+        ("conv1", nn.Sequential(OrderedDict(_conv_bn_relu("", nn.Conv2d(3, channels, 3, 2, 1, bias=False)))))]
+    for i, (stride, out) in enumerate(MOBILENET_V1_BLOCKS, start=2):
+        out = width(out)
+        if separable:
+            parts = (_conv_bn_relu("depthwise_", nn.Conv2d(channels, channels, 3, stride, 1,
+                                                           groups=channels, bias=False))
+                     + _conv_bn_relu("pointwise_", nn.Conv2d(channels, out, 1, bias=False)))
+        else:
+            parts = _conv_bn_relu("", nn.Conv2d(channels, out, 3, stride, 1, bias=False))
+        layers.append((f"block{i}", nn.Sequential(OrderedDict(parts))))
+        channels = out
+    layers += [("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()),
+               ("fc", nn.Linear(channels, num_classes))]
+    model = nn.Sequential(OrderedDict(layers))
+    model.input_shape = (1, 3, resolution, resolution)
+    return model

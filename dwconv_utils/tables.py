@@ -1,0 +1,80 @@
+"""A small table that prints as text in a terminal and as HTML in a notebook.
+
+Used by ``parameter_table`` and ``cost_table``; kept pandas-free so the
+package installs anywhere (Colab, a bare venv).
+"""
+from __future__ import annotations
+
+import html
+
+
+def format_count(value) -> str:
+    """Integers with thousands separators; everything else as ``str``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+class Table:
+    """Rows of dicts with a fixed column order and an optional totals row.
+
+    ``rows`` is plain data (list of dicts); ``str(table)`` is an aligned text
+    table; in Jupyter the table renders as HTML.
+    """
+
+    title = ""
+
+    def __init__(self, columns: list[str], rows: list[dict], totals: dict | None = None,
+                 numeric: tuple[str, ...] = ()):
+        self.columns = list(columns)
+        self.rows = rows
+        self.totals = totals or {}
+        self._numeric = set(numeric)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def _cells(self):
+        body = [[format_count(row.get(c, "")) for c in self.columns] for row in self.rows]
+        foot = [format_count(self.totals.get(c, "")) for c in self.columns] if self.totals else None
+        return body, foot
+
+    def __str__(self) -> str:
+        body, foot = self._cells()
+        widths = [len(c) for c in self.columns]
+        for line in body + ([foot] if foot else []):
+            widths = [max(w, len(cell)) for w, cell in zip(widths, line)]
+
+        def fmt(cells):
+            out = []
+            for col, cell, width in zip(self.columns, cells, widths):
+                out.append(cell.rjust(width) if col in self._numeric else cell.ljust(width))
+            return "  ".join(out).rstrip()
+
+        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        lines = ([self.title] if self.title else []) + [fmt(self.columns), rule]
+        lines += [fmt(line) for line in body]
+        if foot:
+            lines += [rule, fmt(foot)]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        body, foot = self._cells()
+
+        def row_html(cells, tag="td", style=""):
+            parts = []
+            for col, cell in zip(self.columns, cells):
+                align = "right" if col in self._numeric else "left"
+                parts.append(f'<{tag} style="text-align:{align};{style}">{html.escape(cell)}</{tag}>')
+            return "<tr>" + "".join(parts) + "</tr>"
+
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        head = row_html(self.columns, "th")
+        rows = "".join(row_html(r) for r in body)
+        tail = row_html(foot, "td", "font-weight:bold;border-top:2px solid;") if foot else ""
+        return f"<table>{caption}<thead>{head}</thead><tbody>{rows}{tail}</tbody></table>"

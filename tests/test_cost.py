@@ -1,0 +1,199 @@
+import random
+from fractions import Fraction
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, conv_output_size, cost_ratio,
+                          cost_table, depthwise_conv_macs, depthwise_conv_params, mobilenet_v1,
+                          param_ratio, pointwise_conv_macs, pointwise_conv_params,
+                          separable_conv_macs, separable_conv_params, standard_conv_macs,
+                          standard_conv_params)
+
+
+def forward_flops(model, shape):
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(shape))
+    return counter.get_total_flops()
+
+
+def test_formulas_in_the_seed_symbols():
+    # 普通卷积: Dk*Dk*M*N*DF*DF; depthwise: Dk*Dk*M*DF*DF; 1x1: M*N*DF*DF.
+    assert standard_conv_macs(3, 32, 64, 14) == 3 * 3 * 32 * 64 * 14 * 14
+    assert depthwise_conv_macs(3, 32, 14) == 3 * 3 * 32 * 14 * 14
+    assert pointwise_conv_macs(32, 64, 14) == 32 * 64 * 14 * 14
+    assert separable_conv_macs(3, 32, 64, 14) == 3 * 3 * 32 * 14 * 14 + 32 * 64 * 14 * 14
+    assert standard_conv_params(3, 32, 64) == 3 * 3 * 32 * 64
+    assert standard_conv_params(3, 32, 64, bias=True) == 3 * 3 * 32 * 64 + 64
+    assert depthwise_conv_params(3, 32) == 3 * 3 * 32
+    assert pointwise_conv_params(32, 64, bias=True) == 32 * 64 + 64
+    assert separable_conv_params(3, 32, 64) == 3 * 3 * 32 + 32 * 64
+
+
+def test_non_square_kernels_maps_and_depth_multiplier():
+    assert standard_conv_macs((3, 5), 4, 6, (7, 9)) == 3 * 5 * 4 * 6 * 7 * 9
+    assert depthwise_conv_macs((1, 7), 4, (10, 2), depth_multiplier=3) == 7 * 4 * 3 * 20
+    assert separable_conv_macs(3, 4, 6, 5, depth_multiplier=2) == 9 * 8 * 25 + 8 * 6 * 25
+    assert separable_conv_params((3, 1), 4, 6, depth_multiplier=2, bias=True) == 3 * 8 + 8 * 6 + 6
+    assert conv_output_size(28, 3, stride=2, padding=1) == 14
+    assert conv_output_size(7, 3, stride=1, padding=0) == 5
+
+
+def test_mobilenet_paper_table_3_single_layer():
+    # 14x14x512 input, 3x3x512x512 kernel: full conv 462M / 2.36M, separable 52.3M / 0.27M.
+    assert round(standard_conv_macs(3, 512, 512, 14) / 1e6) == 462
+    assert round(standard_conv_params(3, 512, 512) / 1e6, 2) == 2.36
+    assert round(separable_conv_macs(3, 512, 512, 14) / 1e6, 1) == 52.3
+    assert round(separable_conv_params(3, 512, 512) / 1e6, 2) == 0.27
+
+
+def test_cost_ratio_is_exactly_one_over_n_plus_one_over_dk_squared():
+    assert cost_ratio(64, 3) == Fraction(1, 64) + Fraction(1, 9)
+    assert isinstance(cost_ratio(64, 3), Fraction)
+    assert cost_ratio(64.0, 3) == pytest.approx(1 / 64 + 1 / 9)
+    assert cost_ratio(64, (3, 5)) == Fraction(1, 64) + Fraction(1, 15)
+    assert cost_ratio(64, 3, depth_multiplier=2) == 2 * (Fraction(1, 64) + Fraction(1, 9))
+    rng = random.Random(0)
+    for _ in range(200):
+        n, dk, m, df = rng.randint(1, 2048), rng.randint(1, 7), rng.randint(1, 512), rng.randint(1, 56)
+        k = rng.randint(1, 3)
+        exact = Fraction(separable_conv_macs(dk, m, n, df, k), standard_conv_macs(dk, m, n, df))
+        assert cost_ratio(n, dk, k) == exact
+
+
+def test_param_ratio_is_the_seed_formula_and_equals_the_cost_ratio():
+    assert param_ratio(64, 3, 32) == Fraction(9 * 32 + 32 * 64, 9 * 32 * 64)
+    rng = random.Random(1)
+    for _ in range(100):
+        n, dk, m = rng.randint(1, 1024), rng.randint(1, 7), rng.randint(1, 1024)
+        assert param_ratio(n, dk, m) == Fraction(separable_conv_params(dk, m, n),
+                                                 standard_conv_params(dk, m, n))
+        assert param_ratio(n, dk, m) == cost_ratio(n, dk)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: cost_ratio(0, 3), ValueError, "N"),
+    (lambda: cost_ratio(64, -3), ValueError, "Dk"),
+    (lambda: cost_ratio(64.0, float("nan")), ValueError, "Dk"),
+    (lambda: cost_ratio("64", 3), TypeError, "N"),
+    (lambda: param_ratio(64, 3, 0), ValueError, "M"),
+    (lambda: standard_conv_macs(3, 0, 4, 5), ValueError, "M"),
+    (lambda: standard_conv_macs(3, 4, 4, (5, 5, 5)), ValueError, "DF"),
+    (lambda: depthwise_conv_macs(3, 4, 5, depth_multiplier=0), ValueError, "depth_multiplier"),
+    (lambda: standard_conv_params(3, 4, 4, bias=1), TypeError, "bias"),
+    (lambda: conv_output_size(2, 5), ValueError, "Dk=5"),
+    (lambda: cost_table("model", (1, 1, 28, 28)), TypeError, "nn.Module"),
+    (lambda: cost_table(ReferenceCNN()), ValueError, "input_shape"),
+    (lambda: cost_table(ReferenceCNN(), (1, 0, 28, 28)), ValueError, r"input_shape\[1\]"),
+    (lambda: cost_table(ReferenceCNN(), "1x28x28"), TypeError, "input_shape"),
+    (lambda: cost_table(nn.Sequential(nn.Conv1d(1, 1, 3)), (1, 1, 9)), TypeError, "Conv1d"),
+])
+def test_bad_input_is_named(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_cost_table_rows_for_the_reference_cnn():
+    table = cost_table(ReferenceCNN(), (1, 1, 28, 28))
+    rows = {r["name"]: r for r in table.rows}
+    # conv3 runs on 14x14 maps, 32 -> 64 channels.
+    assert rows["conv3.depthwise_conv"]["kind"] == "depthwise"
+    assert rows["conv3.depthwise_conv"]["mult_adds"] == depthwise_conv_macs(3, 32, 14)
+    assert rows["conv3.pointwise_conv"]["kind"] == "pointwise"
+    assert rows["conv3.pointwise_conv"]["mult_adds"] == pointwise_conv_macs(32, 64, 14)
+    assert rows["conv3.pointwise_conv"]["output_shape"] == (1, 64, 14, 14)
+    assert rows["fc1"]["kind"] == "linear" and rows["fc1"]["params"] == 128 * 1152 + 128
+    assert [r["name"] for r in table.rows].count("pool") == 3
+    assert table.total_params == 184_234
+    # REFERENCE.md: 8,131,200 forward FLOPs per image (separable), 58,551,808 (standard).
+    assert 2 * table.total_macs == 8_131_200
+    assert 2 * cost_table(ReferenceCNN("standard"), (1, 1, 28, 28)).total_macs == 58_551_808
+    assert "4,065,600" in str(table) and "4,065,600" in table._repr_html_()
+
+
+@pytest.mark.parametrize("model, shape", [
+    (ReferenceCNN(), (3, 1, 28, 28)),
+    (ReferenceCNN("standard", "selu"), (2, 1, 28, 28)),
+    (mobilenet_v1(0.5, 128), (1, 3, 128, 128)),
+    (mobilenet_v1(separable=False, resolution=96), (1, 3, 96, 96)),
+])
+def test_cost_table_equals_flop_counter_on_the_project_models(model, shape):
+    table = cost_table(model, shape)
+    assert 2 * table.total_macs == forward_flops(model, shape)
+    assert table.total_params == sum(p.numel() for p in model.parameters())
+
+
+def _random_net(rng: random.Random) -> tuple[nn.Module, tuple[int, ...]]:
+    layers, channels = [], rng.randint(1, 6)
+    size = rng.randint(12, 24)
+    shape = (rng.randint(1, 3), channels, size, size + rng.randint(0, 5))
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["dense", "depthwise", "grouped", "pointwise", "separable"])
+        kernel = (rng.choice([1, 3, 5]), rng.choice([1, 3]))
+        padding = (kernel[0] // 2, kernel[1] // 2)
+        stride, bias = rng.choice([1, 1, 2]), rng.random() < 0.5
+        if kind == "dense":
+            out = rng.randint(1, 8)
+            layers.append(nn.Conv2d(channels, out, kernel, stride, padding, bias=bias))
+        elif kind == "depthwise":
+            out = channels * rng.randint(1, 3)
+            layers.append(nn.Conv2d(channels, out, kernel, stride, padding, groups=channels, bias=bias))
+        elif kind == "grouped":
+            groups = rng.choice([g for g in (1, 2, 3) if channels % g == 0])
+            out = groups * rng.randint(1, 3)
+            layers.append(nn.Conv2d(channels, out, kernel, stride, padding, groups=groups, bias=bias))
+        elif kind == "pointwise":
+            out = rng.randint(1, 8)
+            layers.append(nn.Conv2d(channels, out, 1, bias=bias))
+        else:
+            out = rng.randint(1, 8)
+            layers.append(DepthwiseSeparableConv2d(channels, out, kernel, stride, padding, bias,
+                                                   depth_multiplier=rng.randint(1, 2)))
+        if rng.random() < 0.3:
+            layers.append(nn.BatchNorm2d(out))
+        layers.append(nn.ReLU())
+        channels = out
+    if rng.random() < 0.5:
+        layers += [nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(channels * 4, rng.randint(1, 10))]
+    else:  # Linear on a 4-d tensor acts on the last axis, at every other position.
+        layers += [nn.AdaptiveMaxPool2d((2, 3)), nn.Linear(3, rng.randint(1, 5))]
+    return nn.Sequential(*layers), shape
+
+
+def test_cost_table_equals_flop_counter_on_random_nets():
+    rng = random.Random(2024)
+    kinds_seen = set()
+    for _ in range(80):
+        model, shape = _random_net(rng)
+        table = cost_table(model, shape)
+        assert 2 * table.total_macs == forward_flops(model, shape)
+        assert table.total_params == sum(p.numel() for p in model.parameters())
+        kinds_seen.update(r["kind"] for r in table.rows)
+    assert {"standard", "depthwise", "grouped", "pointwise", "linear"} <= kinds_seen
+
+
+def test_linear_on_a_sequence_counts_every_position():
+    model = nn.Sequential(nn.Linear(6, 4), nn.Linear(4, 2))
+    table = cost_table(model, (2, 5, 6))
+    assert table.total_macs == 2 * 5 * (6 * 4 + 4 * 2)
+    assert 2 * table.total_macs == forward_flops(model, (2, 5, 6))
+
+
+def test_shared_layers_count_compute_per_call_and_parameters_once():
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 2, 3, padding=1)
+            self.unused = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    model = Twice()
+    table = cost_table(model, (1, 2, 5, 5))
+    assert table.total_macs == 2 * standard_conv_macs(3, 2, 2, 5)
+    assert table.total_params == sum(p.numel() for p in model.parameters())
+    assert table.rows[-1]["name"] == "(parameters not used in forward)"
+    assert model.training  # cost_table leaves the mode as it was.

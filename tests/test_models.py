@@ -1,0 +1,130 @@
+import pytest
+import torch
+from torch import nn
+
+from dwconv_utils import (ReferenceCNN, cost_table, mobilenet_v1, parameter_table,
+                          separable_conv_params, standard_conv_params)
+
+from seed_code import CNN as SeedCNN, seed_listing
+
+# (in, out) of conv2..conv6 in the seed's code.
+SEED_CONVS = [(32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
+
+
+def _expected_total(separable: bool) -> int:
+    """The seed network's size from the cost formulas (not from the model)."""
+    conv1 = standard_conv_params(3, 1, 32, bias=True)
+    fc = (128 * 3 * 3 * 128 + 128) + (128 * 10 + 10)
+    if separable:
+        convs = sum(separable_conv_params(3, m, n, bias=True) for m, n in SEED_CONVS)
+    else:
+        convs = sum(standard_conv_params(3, m, n, bias=True) for m, n in SEED_CONVS)
+    return conv1 + convs + fc
+
+
+@pytest.mark.parametrize("activation", ["relu", "selu"])
+def test_separable_model_is_the_seed_network(activation):
+    torch.manual_seed(7)
+    ours = ReferenceCNN("separable", activation)
+    torch.manual_seed(7)
+    seed = SeedCNN(activation)
+    ours_sd, seed_sd = ours.state_dict(), seed.state_dict()
+    assert list(ours_sd) == list(seed_sd)
+    for key in seed_sd:
+        assert torch.equal(ours_sd[key], seed_sd[key]), key
+    x = torch.randn(5, 1, 28, 28)
+    assert torch.equal(ours(x), seed(x))
+
+
+def test_parameter_table_reproduces_the_seed_listing():
+    model = ReferenceCNN()
+    table = parameter_table(model)
+    assert [(r["name"], r["count"]) for r in table.rows] == seed_listing(SeedCNN())
+    assert table.total == 184_234 == _expected_total(separable=True)
+    text = str(table)
+    assert "conv2.depthwise_conv.weight" in text and "184,234" in text
+    assert "<table>" in table._repr_html_() and "184,234" in table._repr_html_()
+
+
+def test_standard_twin_replaces_each_separable_layer():
+    model = ReferenceCNN("standard")
+    for name in ["conv2", "conv3", "conv4", "conv5", "conv6"]:
+        conv = getattr(model, name)
+        assert type(conv) is nn.Conv2d and conv.groups == 1 and conv.padding == "same"
+    assert parameter_table(model).total == 435_306 == _expected_total(separable=False)
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_initialisation_is_xavier_with_zero_biases():
+    model = ReferenceCNN("standard")
+    for name, p in model.named_parameters():
+        if name.endswith("bias"):
+            assert torch.count_nonzero(p) == 0, name
+        else:
+            fan_out, fan_in = p.shape[0] * p[0, 0].numel(), p[0].numel()
+            bound = (6 / (fan_in + fan_out)) ** 0.5
+            assert p.abs().max() <= bound, name
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(conv="grouped"), ValueError, "conv"),
+    (dict(activation="gelu"), ValueError, "activation"),
+])
+def test_reference_cnn_rejects_unknown_names(kwargs, error, words):
+    with pytest.raises(error, match=words) as info:
+        ReferenceCNN(**kwargs)
+    assert "'separable'" in str(info.value) or "'relu'" in str(info.value)
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (2, 3, 28, 28), (2, 1, 64, 64)])
+def test_reference_cnn_rejects_wrong_input(shape):
+    with pytest.raises(ValueError, match=r"\(batch, 1, 28, 28\)"):
+        ReferenceCNN()(torch.zeros(shape))
+
+
+# MobileNets paper (Howard et al. 2017) and the Table-1 model built from it.
+def test_mobilenet_v1_reproduces_the_paper_table_4():
+    separable = cost_table(mobilenet_v1())
+    full = cost_table(mobilenet_v1(separable=False))
+    assert round(separable.total_macs / 1e6, 1) == 568.7    # paper: 569M
+    assert round(separable.total_params / 1e6, 2) == 4.23   # paper: 4.2M
+    assert round(full.total_macs / 1e6) == 4867             # paper: 4866M
+    assert round(full.total_params / 1e6, 1) == 29.3        # paper: 29.3M
+
+
+@pytest.mark.parametrize("alpha, paper_macs", [(0.75, 325), (0.5, 149), (0.25, 41)])
+def test_mobilenet_width_multiplier_table_6(alpha, paper_macs):
+    assert round(cost_table(mobilenet_v1(alpha)).total_macs / 1e6) == paper_macs
+
+
+@pytest.mark.parametrize("resolution, paper_macs", [(192, 418), (160, 290), (128, 186)])
+def test_mobilenet_resolution_table_7(resolution, paper_macs):
+    macs = cost_table(mobilenet_v1(resolution=resolution)).total_macs / 1e6
+    assert abs(macs - paper_macs) < 1
+
+
+def test_mobilenet_layer_shares_table_2():
+    shares = cost_table(mobilenet_v1()).by_kind()
+    total = sum(v["mult_adds"] for v in shares.values())
+    assert round(100 * shares["pointwise"]["mult_adds"] / total, 2) == 94.86
+    assert round(100 * shares["depthwise"]["mult_adds"] / total, 2) == 3.06
+    assert round(100 * shares["linear"]["mult_adds"] / total, 2) == 0.18
+    # The paper prints 1.19% for the first conv; the count gives 1.91% (swapped digits).
+    assert round(100 * shares["standard"]["mult_adds"] / total, 2) == 1.91
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(width_multiplier=0), ValueError, "width_multiplier"),
+    (dict(width_multiplier="1"), TypeError, "width_multiplier"),
+    (dict(resolution=0), ValueError, "resolution"),
+    (dict(resolution=224.0), TypeError, "resolution"),
+    (dict(separable=1), TypeError, "separable"),
+])
+def test_mobilenet_rejects_bad_arguments(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        mobilenet_v1(**kwargs)
+
+
+def test_parameter_table_rejects_non_modules():
+    with pytest.raises(TypeError, match="nn.Module"):
+        parameter_table("CNN")
