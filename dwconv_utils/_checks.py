@@ -13,23 +13,23 @@ def _shown(value) -> str:
     return repr(value)
 
 
+def _int_at_least(name: str, value, minimum: int, noun: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a {noun} integer, got {_shown(value)} "
+                        f"of type {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be a {noun} integer (>= {minimum}), got {_shown(value)}")
+    return int(value)
+
+
 def positive_int(name: str, value) -> int:
     """Return ``value`` if it is an int >= 1, else raise a clear error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {_shown(value)} "
-                        f"of type {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {_shown(value)}")
-    return int(value)
+    return _int_at_least(name, value, 1, "positive")
 
 
 def non_negative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a non-negative integer, got {_shown(value)} "
-                        f"of type {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer (>= 0), got {_shown(value)}")
-    return int(value)
+    """Return ``value`` if it is an int >= 0, else raise a clear error."""
+    return _int_at_least(name, value, 0, "non-negative")
 
 
 def pair(name: str, value, check=positive_int) -> tuple[int, int]:
