@@ -1,0 +1,46 @@
+"""Every committed notebook: header from one source, ran top to bottom, no saved errors.
+
+nbval (in the same test command) re-runs each notebook and compares outputs;
+these checks catch what nbval does not: a notebook saved half-run, out of
+order, with an error in it, or with a stale Colab header.
+"""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import expected_header, notebook_paths  # noqa: E402
+
+NOTEBOOKS = notebook_paths()
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ holds no notebooks"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_header_is_generated_from_the_repository_url(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    badge, first_code = expected_header(path)
+    assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]) == badge, \
+        "stale Colab badge: run `python tools/notebooks.py header`"
+    assert cells[1]["cell_type"] == "code" and "".join(cells[1]["source"]) == first_code, \
+        "stale first cell: run `python tools/notebooks.py header`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_was_run_top_to_bottom_without_errors(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert None not in counts, "the notebook has cells that never ran"
+    assert counts == list(range(1, len(code) + 1)), \
+        f"execution counts {counts} are not 1..n: re-run with `python tools/notebooks.py run`"
+    for c in code:
+        tags = c.get("metadata", {}).get("tags", [])
+        errors = [o for o in c.get("outputs", []) if o["output_type"] == "error"]
+        assert not errors or "raises-exception" in tags, \
+            f"saved error output in cell {c['execution_count']}: {errors[0].get('ename')}"

@@ -1,0 +1,113 @@
+"""Maintain the notebooks: refresh their header cells, or re-run them in full.
+
+    python tools/notebooks.py header            # badge + first cell from dwconv_utils.notebook
+    python tools/notebooks.py run [NOTEBOOK...] # execute top to bottom in a fresh kernel, save
+
+``run`` executes in full mode (the quick-mode variable is removed), in a new
+kernel of the current environment, and writes each notebook only after it ran
+without error, through a temporary file, so a failed run never leaves a
+half-saved notebook. With no names it runs every notebook in notebooks/.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from dwconv_utils.notebook import QUICK_ENV, colab_badge, first_cell_source  # noqa: E402
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+
+
+def notebook_paths(names: list[str] | None = None) -> list[Path]:
+    if names:
+        paths = [Path(n).resolve() for n in names]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise SystemExit(f"no such notebook: {', '.join(missing)}")
+        return paths
+    return sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def expected_header(path: Path) -> tuple[str, str]:
+    """(badge markdown, first code cell) that the notebook at ``path`` must start with."""
+    return colab_badge(path.resolve().relative_to(ROOT).as_posix()), first_cell_source()
+
+
+def write_atomically(nb, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".ipynb")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def refresh_header(path: Path) -> bool:
+    """Make the first two cells the badge and the standard first cell; True if changed."""
+    nb = nbformat.read(path, as_version=4)
+    badge, code = expected_header(path)
+    cells = nb.cells
+    changed = False
+    if not cells or cells[0].cell_type != "markdown" or "colab-badge" not in cells[0].source:
+        cells.insert(0, nbformat.v4.new_markdown_cell(badge))
+        changed = True
+    elif cells[0].source != badge:
+        cells[0].source = badge
+        changed = True
+    if len(cells) < 2 or cells[1].cell_type != "code" or "dwconv_utils.notebook" not in cells[1].source:
+        cells.insert(1, nbformat.v4.new_code_cell(code))
+        changed = True
+    elif cells[1].source != code:
+        cells[1].source = code
+        changed = True
+    if changed:
+        write_atomically(nb, path)
+    return changed
+
+
+def run_notebook(path: Path, timeout: int = 3600) -> float:
+    """Execute ``path`` top to bottom in a fresh kernel (full mode) and save it; seconds taken."""
+    nb = nbformat.read(path, as_version=4)
+    env_backup = {k: os.environ.pop(k) for k in (QUICK_ENV, "MPLBACKEND") if k in os.environ}
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ.update(env_backup)
+    write_atomically(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("header", help="refresh the badge and first cell of every notebook")
+    run = sub.add_parser("run", help="execute notebooks in full mode and save their outputs")
+    run.add_argument("notebooks", nargs="*", help="notebook files (default: all in notebooks/)")
+    args = parser.parse_args(argv)
+
+    if args.command == "header":
+        for path in notebook_paths():
+            print(f"{path.name}: {'updated' if refresh_header(path) else 'up to date'}")
+        return 0
+    for path in notebook_paths(args.notebooks):
+        refresh_header(path)
+        print(f"{path.name}: running...", flush=True)
+        print(f"{path.name}: saved after {run_notebook(path):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
