@@ -1,0 +1,232 @@
+"""How fast does the reference CNN train here? ``python -m dwconv_utils.bench``.
+
+Measures, in one run and interleaved (so machine noise hits every setting
+alike), forward and training images/s of the separable model and its
+standard twin under three settings:
+
+- ``seed``: the seed's code as written: NCHW tensors, batch 128, a
+  ``DataLoader`` over a ``TensorDataset`` (one Python call per image), Adam;
+- ``in-memory``: batches sliced straight from tensors, still NCHW;
+- ``package``: what ``fit`` does: in-memory batches and channels_last.
+
+It then sets the FLOP ratio (standard / separable) beside the measured time
+ratio. Inputs are random tensors of Fashion-MNIST's shape: speed does not
+depend on pixel values, and the benchmark then needs no data set.
+Taught in notebooks 04 and 05; numbers are printed, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from . import _checks
+from .cost import cost_table
+from .device import pick_device
+from .models import CONV_KINDS, ReferenceCNN
+from .tables import Table
+from .timing import measure, synchronize
+from .train import DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    batch_size: int
+    channels_last: bool
+    data_loader: bool
+    description: str
+
+
+def settings(batch_size: int = DEFAULT_BATCH_SIZE) -> list[Setting]:
+    return [
+        Setting("seed", 128, False, True, "seed as written: NCHW, batch 128, DataLoader"),
+        Setting("in-memory", batch_size, False, False, f"tensor batches of {batch_size}, NCHW"),
+        Setting("package", batch_size, True, False, f"tensor batches of {batch_size}, channels_last"),
+    ]
+
+
+class _Trainer:
+    """One model under one setting, ready to run a few training steps at a time."""
+
+    def __init__(self, conv: str, setting: Setting, device: torch.device, pool: int):
+        torch.manual_seed(0)
+        self.setting, self.device = setting, device
+        fmt = torch.channels_last if setting.channels_last else torch.contiguous_format
+        self.model = ReferenceCNN(conv).to(device=device, memory_format=fmt)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        images = torch.randn(pool, 1, 28, 28)
+        labels = torch.randint(0, 10, (pool,))
+        if setting.data_loader:
+            self.loader = DataLoader(TensorDataset(images, labels), batch_size=setting.batch_size,
+                                     shuffle=True, drop_last=True)
+            self.batches = iter(self.loader)
+        else:
+            self.images = images.to(device).contiguous(memory_format=fmt)
+            self.labels = labels.to(device)
+            self.order = torch.randperm(pool, device=device)
+            self.position = 0
+
+    def _batch(self):
+        bs = self.setting.batch_size
+        if self.setting.data_loader:
+            try:
+                x, y = next(self.batches)
+            except StopIteration:
+                self.batches = iter(self.loader)
+                x, y = next(self.batches)
+            return x.to(self.device), y.to(self.device)
+        if self.position + bs > len(self.order):
+            self.position = 0
+        idx = self.order[self.position:self.position + bs]
+        self.position += bs
+        return self.images[idx], self.labels[idx]
+
+    def train_steps(self, steps: int) -> None:
+        self.model.train()
+        for _ in range(steps):
+            x, y = self._batch()
+            self.opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            loss.item()  # as a training loop that logs its loss does
+
+    @torch.no_grad()
+    def forward_steps(self, steps: int) -> None:
+        self.model.eval()
+        for _ in range(steps):
+            x, _ = self._batch()
+            self.model(x)
+
+
+@dataclass
+class Result:
+    model: str
+    setting: str
+    batch_size: int
+    train_images_per_second: float
+    train_spread: tuple[float, float]
+    forward_images_per_second: float
+
+
+def machine_info(device: torch.device) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = {"torch": torch.__version__, "python": platform.python_version(), "cpu": cpu,
+            "threads": torch.get_num_threads(), "device": str(device)}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_BATCH_SIZE,
+                  device=None, warmup: int = 1) -> dict:
+    """Measure every (model, setting) pair; returns a JSON-ready dict (notebook 05)."""
+    repeats = _checks.positive_int("repeats", repeats)
+    steps = _checks.positive_int("steps", steps)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    device = pick_device(device)
+    pool = max(128, batch_size) * (steps + 1)
+    trainers = {(conv, s.name): _Trainer(conv, s, device, pool)
+                for conv in CONV_KINDS for s in settings(batch_size)}
+    for t in trainers.values():  # warm-up: allocations, kernel choice, first-touch
+        for _ in range(warmup):
+            t.train_steps(2)
+            t.forward_steps(2)
+    samples = {key: {"train": [], "forward": []} for key in trainers}
+    for _ in range(repeats):  # interleaved, so slow phases of the machine hit all alike
+        for key, t in trainers.items():
+            bs = t.setting.batch_size
+            samples[key]["train"].append(
+                bs * steps / measure(lambda: t.train_steps(steps), 1, 0, device).median)
+            samples[key]["forward"].append(
+                bs * steps / measure(lambda: t.forward_steps(steps), 1, 0, device).median)
+    synchronize(device)
+
+    results = [Result(conv, name, trainers[(conv, name)].setting.batch_size,
+                      statistics.median(s["train"]), (min(s["train"]), max(s["train"])), statistics.median(s["forward"]))
+               for (conv, name), s in samples.items()]
+    macs = {conv: cost_table(ReferenceCNN(conv), (1, 1, 28, 28)).total_macs for conv in CONV_KINDS}
+    speed = {(r.model, r.setting): r.train_images_per_second for r in results}
+    return {
+        "machine": machine_info(device),
+        "repeats": repeats, "steps_per_repeat": steps,
+        "settings": [asdict(s) for s in settings(batch_size)],
+        "results": [asdict(r) for r in results],
+        "flops_per_image": {conv: 2 * m for conv, m in macs.items()},
+        "flop_ratio_standard_over_separable": macs["standard"] / macs["separable"],
+        "time_ratio_standard_over_separable": {
+            name: speed[("separable", name)] / speed[("standard", name)]
+            for name in (s.name for s in settings(batch_size))},
+        "package_over_seed": {conv: speed[(conv, "package")] / speed[(conv, "seed")]
+                              for conv in CONV_KINDS},
+    }
+
+
+class BenchTable(Table):
+    title = "Training and forward throughput (images/s, median)"
+
+
+def format_report(report: dict) -> str:
+    m = report["machine"]
+    lines = [f"machine: {m['cpu']}, {m['threads']} threads, device {m['device']}"
+             f"{' (' + m['gpu'] + ')' if 'gpu' in m else ''}, torch {m['torch']}, python {m['python']}",
+             f"{report['repeats']} repeats x {report['steps_per_repeat']} steps per setting, "
+             "interleaved; random inputs of Fashion-MNIST's shape", ""]
+    descriptions = {s["name"]: s["description"] for s in report["settings"]}
+    rows = [{"model": r["model"], "setting": r["setting"], "batch": r["batch_size"],
+             "train img/s": round(r["train_images_per_second"]),
+             "train range": f"{r['train_spread'][0]:,.0f}-{r['train_spread'][1]:,.0f}",
+             "forward img/s": round(r["forward_images_per_second"])} for r in report["results"]]
+    lines.append(str(BenchTable(["model", "setting", "batch", "train img/s", "train range",
+                                 "forward img/s"], rows,
+                                numeric=("batch", "train img/s", "train range", "forward img/s"))))
+    lines.append("")
+    lines += [f"  {name}: {text}" for name, text in descriptions.items()]
+    lines.append("")
+    flops = report["flops_per_image"]
+    lines.append(f"forward FLOPs per image: standard {flops['standard']:,}, separable "
+                 f"{flops['separable']:,} -> standard / separable = "
+                 f"{report['flop_ratio_standard_over_separable']:.2f}x")
+    for name, ratio in report["time_ratio_standard_over_separable"].items():
+        lines.append(f"training speed, separable / standard, {name} setting: {ratio:.2f}x")
+    for conv, ratio in report["package_over_seed"].items():
+        lines.append(f"{conv}: package settings / seed as written: {ratio:.2f}x")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m dwconv_utils.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--steps", type=int, default=20, help="training steps per timed repeat")
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help="batch size of the in-memory and package settings")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = p.parse_args(argv)
+    try:
+        report = run_benchmark(args.repeats, args.steps, args.batch_size, args.device)
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
