@@ -38,21 +38,21 @@ def colab_badge(notebook_path: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})"
 
 
-def install_requirement() -> str:
+def install_requirement(repository_url: str = REPOSITORY_URL) -> str:
     """What pip installs on Colab: the package straight from the repository.
 
     Its dependencies are ranges that Colab's torch, matplotlib and ipywidgets
     already satisfy, so pip leaves those alone.
     """
-    return f"dwconv_utils @ git+{REPOSITORY_URL}@{BRANCH}"
+    return f"dwconv_utils @ git+{repository_url}@{BRANCH}"
 
 
-def first_cell_source() -> str:
-    """The source of every notebook's first code cell."""
+def first_cell_source(repository_url: str = REPOSITORY_URL) -> str:
+    """The source of every notebook's first code cell (tests pass a local repository)."""
     return (
         "import sys\n"
         "if \"google.colab\" in sys.modules:  # Colab: install the helper package first\n"
-        f"    %pip install -q \"{install_requirement()}\"\n"
+        f"    %pip install -q \"{install_requirement(repository_url)}\"\n"
         "from dwconv_utils.notebook import start\n"
         "device = start()"
     )
