@@ -311,7 +311,13 @@ def test_search_order_root_env_cache_debian_then_download(server, tmp_path, monk
     assert load_small().source == f"{cache} (user cache)"
     for path in cache.iterdir():
         path.unlink()
-    assert load_small().source == f"{debian} (Debian package dataset-fashion-mnist)"
+    assert load_small().source == (f"{debian} (Debian package dataset-fashion-mnist); "
+                                   f"decompressed copy kept in {cache}")
+    assert sorted(p.name for p in cache.iterdir() if p.name != ".lock") == sorted(data.FILES["train"])
+    assert_holds_only_verified_files(cache)
+    assert load_small().source == f"{cache} (user cache)"
+    for path in cache.iterdir():
+        path.unlink()
     monkeypatch.setenv(data.DEBIAN_ENV, str(tmp_path / "gone"))
     assert load_small(server=server).source == f"{cache} (user cache, downloaded just now)"
     assert load_small().source == f"{cache} (user cache)"  # and found there next time
@@ -380,6 +386,15 @@ def test_a_corrupt_file_in_a_folder_not_ours_is_skipped_not_removed(tmp_path, mo
         dataset = load_small()
     assert (env / NAME).exists()
     assert dataset.source.startswith(f"{debian} (Debian")
+    assert_holds_only_verified_files(tmp_path / "xdg" / "dwconv_utils" / "fashion-mnist")
+
+
+def test_no_copy_is_kept_from_decompressed_files_or_folders_searched_first(tmp_path, monkeypatch):
+    cache = tmp_path / "xdg" / "dwconv_utils" / "fashion-mnist"
+    load_small(root=write_files(tmp_path / "root"))
+    monkeypatch.setenv(data.DEBIAN_ENV, str(write_files(tmp_path / "debian", gz=False)))
+    assert load_small().source == f"{tmp_path / 'debian'} (Debian package dataset-fashion-mnist)"
+    assert not cache.exists()
 
 
 def test_images_and_labels_that_do_not_fit_together_are_refused(tmp_path):
