@@ -18,7 +18,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
+from ._files import write_atomically
 from .device import pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
@@ -117,20 +117,6 @@ class History:
         except json.JSONDecodeError as error:
             raise ValueError(f"{path} is not valid JSON ({error})") from error
         return cls.from_dict(data)
-
-
-def write_atomically(path: Path, payload: bytes) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
 
 
 # --- data checks -------------------------------------------------------------
@@ -401,17 +387,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N training and N//6 test images (quick runs)")
     p.add_argument("--data", default=None, help="folder with the four Fashion-MNIST files")
+    p.add_argument("--no-download", action="store_true",
+                   help="never download; use only local copies of the data")
     p.add_argument("--out", default="runs", help="folder for the history JSON and weights")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .data import DataUnavailableError, fashion_mnist_tensors
+    from .data import DataCorruptError, DataUnavailableError, fashion_mnist_tensors
     try:
         test_limit = None if args.limit is None else max(1, args.limit // 6)
-        train = fashion_mnist_tensors("train", root=args.data, limit=args.limit)
-        test = fashion_mnist_tensors("test", root=args.data, limit=test_limit)
+        download = not args.no_download
+        train = fashion_mnist_tensors("train", root=args.data, download=download, limit=args.limit)
+        test = fashion_mnist_tensors("test", root=args.data, download=download, limit=test_limit)
         torch.manual_seed(args.seed)
         model = ReferenceCNN(args.model, args.activation)
         print(f"training {repr_model(model)} on {len(train[0]):,} images, testing on "
@@ -420,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         history = fit(model, train, test, args.epochs, batch_size=args.batch_size, lr=args.lr,
                       optimizer=args.optimizer, seed=args.seed, device=args.device,
                       name=f"{args.model}-{args.activation}")
-    except (DataUnavailableError, ValueError, TypeError, TrainingDiverged) as error:
+    except (DataUnavailableError, DataCorruptError, ValueError, TypeError,
+            TrainingDiverged) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     stem = Path(args.out) / f"{args.model}-{args.activation}-seed{args.seed}"

@@ -24,11 +24,12 @@ import pytest
 import torch
 
 from dwconv_utils import data
+
+from real_data import ALL_NAMES, needs_real_data, real_folder
 from dwconv_utils.data import (CLASSES, MEAN, STD, DataCorruptError, DataUnavailableError,
                                download_file, fashion_mnist_tensors, load_fashion_mnist)
 
 REPO = Path(__file__).resolve().parents[1]
-ALL_NAMES = [name for names in data.FILES.values() for name in names]
 
 
 # --- small IDX files made here -------------------------------------------------
@@ -454,28 +455,6 @@ def test_bad_arguments_get_clear_errors(call, error, words):
 
 
 # --- the real data set ----------------------------------------------------------
-
-def _real_data_folder():
-    for folder in (os.environ.get(data.DATA_ENV), data.debian_folder()):
-        if folder and all((Path(folder) / n).is_file() or (Path(folder) / f"{n}.gz").is_file()
-                          for n in ALL_NAMES):
-            return Path(folder)
-    return None
-
-
-REAL_FOLDER = _real_data_folder()
-
-
-def real_folder() -> Path:
-    if REAL_FOLDER is None:
-        pytest.fail("CI is set but Fashion-MNIST is missing: install it with "
-                    "`apt-get install dataset-fashion-mnist`, or set DWCONV_DATA")
-    return REAL_FOLDER
-needs_real_data = pytest.mark.skipif(
-    REAL_FOLDER is None and not os.environ.get("CI"),
-    reason="Fashion-MNIST is not installed here (apt-get install dataset-fashion-mnist, or set "
-           "DWCONV_DATA to a folder with the four files); with CI set this test fails instead")
-
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):

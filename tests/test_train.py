@@ -11,6 +11,8 @@ from dwconv_utils.bench import main as bench_main
 from dwconv_utils.device import pick_device
 from dwconv_utils.train import History, TrainingDiverged, evaluate, fit, load_weights
 
+from real_data import needs_real_data, real_folder
+
 
 def tiny_data(n=48, seed=0):
     g = torch.Generator().manual_seed(seed)
@@ -165,7 +167,8 @@ def test_asking_for_a_missing_gpu_is_explained():
 
 
 def test_weights_load_with_weights_only(tmp_path):
-    from dwconv_utils.train import _state_dict_bytes, write_atomically
+    from dwconv_utils._files import write_atomically
+    from dwconv_utils.train import _state_dict_bytes
     model, _ = train_tiny()
     path = write_atomically(tmp_path / "w.pt", _state_dict_bytes(model))
     fresh = load_weights(ReferenceCNN(), path)
@@ -184,3 +187,30 @@ def test_bench_smoke_run(capsys):
     assert "separable / standard" in text and "images/s" in text
     assert bench_main(["--repeats", "1", "--steps", "1", "--batch-size", "8", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["machine"]["threads"] >= 1
+
+
+@needs_real_data
+def test_command_line_trains_on_a_subset_and_writes_history_and_weights(tmp_path, capsys):
+    from dwconv_utils.train import main
+    code = main(["--model", "standard", "--epochs", "1", "--limit", "300", "--batch-size", "50",
+                 "--data", str(real_folder()), "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "standard-relu epoch 1/1" in out and "test acc" in out
+    history = History.load(tmp_path / "standard-relu-seed0.json")
+    assert history.settings["train_size"] == 300 and history.settings["test_size"] == 50
+    model = load_weights(ReferenceCNN("standard"), tmp_path / "standard-relu-seed0.pt")
+    assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+
+
+def test_command_line_explains_missing_data(tmp_path, monkeypatch, capsys):
+    from dwconv_utils.train import main
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("DWCONV_DEBIAN_DATA", str(tmp_path / "no-debian"))
+    monkeypatch.delenv("DWCONV_DATA", raising=False)
+    (tmp_path / "empty").mkdir()
+    code = main(["--epochs", "1", "--data", str(tmp_path / "empty"), "--no-download",
+                 "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "error:" in err and "dataset-fashion-mnist" in err
+    assert not list(tmp_path.glob("*.json"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from dwconv_utils._files import write_atomically as save_file  # noqa: E402
 from dwconv_utils.notebook import QUICK_ENV, colab_badge, first_cell_source  # noqa: E402
 
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -43,14 +43,7 @@ def expected_header(path: Path) -> tuple[str, str]:
 
 
 def write_atomically(nb, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".ipynb")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            nbformat.write(nb, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    save_file(path, nbformat.writes(nb).encode("utf-8"))
 
 
 def refresh_header(path: Path) -> bool:

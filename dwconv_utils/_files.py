@@ -1,0 +1,24 @@
+"""Writing files so that a crash or a full disk never leaves half a file behind."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: str | os.PathLike, payload: bytes) -> Path:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder.
+
+    ``os.replace`` is atomic: readers see the old file or the complete new one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
