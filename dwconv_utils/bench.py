@@ -2,12 +2,17 @@
 
 Measures, in one run and interleaved (so machine noise hits every setting
 alike), forward and training images/s of the separable model and its
-standard twin under three settings:
+standard twin under four settings, each adding one change to the last:
 
 - ``seed``: the seed's code as written: NCHW tensors, batch 128, a
   ``DataLoader`` over a ``TensorDataset`` (one Python call per image), Adam;
 - ``in-memory``: batches sliced straight from tensors, still NCHW;
-- ``package``: what ``fit`` does: in-memory batches and channels_last.
+- ``channels_last``: the same in the channels_last memory format;
+- ``package``: what ``fit`` does: also keeps freed CPU memory for reuse.
+
+Each (setting, repeat) runs in a fresh worker process, because memory reuse
+changes the whole process's allocator and the seed's code must be measured
+without it.
 
 It then sets the FLOP ratio (standard / separable) beside the measured time
 ratio. Inputs are random tensors of Fashion-MNIST's shape: speed does not
@@ -18,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
+import subprocess
 import sys
 from dataclasses import asdict, dataclass
 
@@ -29,10 +36,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from . import _checks
 from .cost import cost_table
-from .device import pick_device
+from .device import keep_cpu_memory_for_reuse, pick_device
 from .models import CONV_KINDS, ReferenceCNN
 from .tables import Table
-from .timing import measure, synchronize
+from .timing import measure
 from .train import DEFAULT_BATCH_SIZE
 
 
@@ -42,14 +49,21 @@ class Setting:
     batch_size: int
     channels_last: bool
     data_loader: bool
+    reuse_memory: bool
     description: str
 
 
-def settings(batch_size: int = DEFAULT_BATCH_SIZE) -> list[Setting]:
+def settings(batch_size: int = DEFAULT_BATCH_SIZE, seed_batch_size: int = 128) -> list[Setting]:
+    """The four settings; ``seed_batch_size`` is the seed's 128 except in quick smoke runs."""
     return [
-        Setting("seed", 128, False, True, "seed as written: NCHW, batch 128, DataLoader"),
-        Setting("in-memory", batch_size, False, False, f"tensor batches of {batch_size}, NCHW"),
-        Setting("package", batch_size, True, False, f"tensor batches of {batch_size}, channels_last"),
+        Setting("seed", seed_batch_size, False, True, False,
+                f"seed as written: NCHW, batch {seed_batch_size}, DataLoader"),
+        Setting("in-memory", batch_size, False, False, False,
+                f"tensor batches of {batch_size}, NCHW"),
+        Setting("channels_last", batch_size, True, False, False,
+                f"tensor batches of {batch_size}, channels_last"),
+        Setting("package", batch_size, True, False, True,
+                "as channels_last, and freed CPU memory kept for reuse (what fit does)"),
     ]
 
 
@@ -134,45 +148,63 @@ def machine_info(device: torch.device) -> dict:
     return info
 
 
+def measure_setting(setting: Setting, steps: int, device: torch.device, warmup: int = 1) -> dict:
+    """Train and forward images/s of both models under one setting, in this process."""
+    if setting.reuse_memory and device.type == "cpu":
+        keep_cpu_memory_for_reuse()
+    pool = max(128, setting.batch_size) * (steps + 1)
+    trainers = {conv: _Trainer(conv, setting, device, pool) for conv in CONV_KINDS}
+    for t in trainers.values():  # warm-up: allocations, kernel choice, first-touch
+        for _ in range(warmup):
+            t.train_steps(1)
+            t.forward_steps(1)
+    images = setting.batch_size * steps
+    return {conv: {"train": measure(lambda: t.train_steps(steps), 1, 0, device).per_second(images),
+                   "forward": measure(lambda: t.forward_steps(steps), 1, 0, device).per_second(images)}
+            for conv, t in trainers.items()}
+
+
+def _run_worker(setting: Setting, steps: int, device: torch.device) -> dict:
+    command = [sys.executable, "-m", "dwconv_utils.bench", "--worker", setting.name,
+               "--steps", str(steps), "--batch-size", str(setting.batch_size),
+               "--seed-batch-size", str(setting.batch_size), "--device", str(device)]
+    done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker for {setting.name!r} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
 def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_BATCH_SIZE,
-                  device=None, warmup: int = 1) -> dict:
+                  device=None, seed_batch_size: int = 128) -> dict:
     """Measure every (model, setting) pair; returns a JSON-ready dict (notebook 05)."""
     repeats = _checks.positive_int("repeats", repeats)
     steps = _checks.positive_int("steps", steps)
     batch_size = _checks.positive_int("batch_size", batch_size)
+    seed_batch_size = _checks.positive_int("seed_batch_size", seed_batch_size)
     device = pick_device(device)
-    pool = max(128, batch_size) * (steps + 1)
-    trainers = {(conv, s.name): _Trainer(conv, s, device, pool)
-                for conv in CONV_KINDS for s in settings(batch_size)}
-    for t in trainers.values():  # warm-up: allocations, kernel choice, first-touch
-        for _ in range(warmup):
-            t.train_steps(2)
-            t.forward_steps(2)
-    samples = {key: {"train": [], "forward": []} for key in trainers}
+    chosen = settings(batch_size, seed_batch_size)
+    samples = {(conv, s.name): {"train": [], "forward": []} for conv in CONV_KINDS for s in chosen}
     for _ in range(repeats):  # interleaved, so slow phases of the machine hit all alike
-        for key, t in trainers.items():
-            bs = t.setting.batch_size
-            samples[key]["train"].append(
-                bs * steps / measure(lambda: t.train_steps(steps), 1, 0, device).median)
-            samples[key]["forward"].append(
-                bs * steps / measure(lambda: t.forward_steps(steps), 1, 0, device).median)
-    synchronize(device)
+        for setting in chosen:
+            for conv, speeds in _run_worker(setting, steps, device).items():
+                for kind, value in speeds.items():
+                    samples[(conv, setting.name)][kind].append(value)
 
-    results = [Result(conv, name, trainers[(conv, name)].setting.batch_size,
-                      statistics.median(s["train"]), (min(s["train"]), max(s["train"])), statistics.median(s["forward"]))
+    by_name = {s.name: s for s in chosen}
+    results = [Result(conv, name, by_name[name].batch_size, statistics.median(s["train"]),
+                      (min(s["train"]), max(s["train"])), statistics.median(s["forward"]))
                for (conv, name), s in samples.items()]
     macs = {conv: cost_table(ReferenceCNN(conv), (1, 1, 28, 28)).total_macs for conv in CONV_KINDS}
     speed = {(r.model, r.setting): r.train_images_per_second for r in results}
     return {
         "machine": machine_info(device),
         "repeats": repeats, "steps_per_repeat": steps,
-        "settings": [asdict(s) for s in settings(batch_size)],
+        "settings": [asdict(s) for s in chosen],
         "results": [asdict(r) for r in results],
         "flops_per_image": {conv: 2 * m for conv, m in macs.items()},
         "flop_ratio_standard_over_separable": macs["standard"] / macs["separable"],
         "time_ratio_standard_over_separable": {
-            name: speed[("separable", name)] / speed[("standard", name)]
-            for name in (s.name for s in settings(batch_size))},
+            s.name: speed[("separable", s.name)] / speed[("standard", s.name)] for s in chosen},
         "package_over_seed": {conv: speed[(conv, "package")] / speed[(conv, "seed")]
                               for conv in CONV_KINDS},
     }
@@ -218,9 +250,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="batch size of the in-memory and package settings")
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--seed-batch-size", type=int, default=128, help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=[s.name for s in settings()], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.worker:  # one setting, in this fresh process (see the module docstring)
+        setting = {s.name: s for s in settings(args.batch_size, args.seed_batch_size)}[args.worker]
+        print(json.dumps(measure_setting(setting, args.steps, pick_device(args.device))))
+        return 0
     try:
-        report = run_benchmark(args.repeats, args.steps, args.batch_size, args.device)
+        report = run_benchmark(args.repeats, args.steps, args.batch_size, args.device,
+                               args.seed_batch_size)
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

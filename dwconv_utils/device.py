@@ -1,5 +1,8 @@
-"""Choosing where tensors live: CUDA, then Apple's MPS, then the CPU."""
+"""Where tensors live (CUDA, then Apple's MPS, then the CPU), and CPU memory reuse."""
 from __future__ import annotations
+
+import ctypes
+import sys
 
 import torch
 
@@ -36,3 +39,37 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     if chosen.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"device must be one of {', '.join(DEVICE_CHOICES)}, got {device!r}")
     return chosen
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_KEEP_BELOW_BYTES = 1 << 30
+_memory_reuse: bool | None = None
+
+
+def keep_cpu_memory_for_reuse() -> bool:
+    """Let the C allocator keep freed tensor memory instead of returning it to the OS.
+
+    Each training step frees and re-allocates the same activation buffers (tens
+    of MB for a batch). By default glibc gives such large blocks back to the
+    operating system at once, so the next step pays page faults to get them
+    again: for the reference CNN on a 2-core CPU, that is a large share of a
+    step (a ReLU over a 25 MB tensor: 8 ms with fresh pages, 2 ms with reused
+    ones). Raising glibc's mmap and trim thresholds keeps the memory in the
+    process. Linux with glibc only; process-wide, done once; returns whether it
+    is in effect. ``fit`` calls it when training on the CPU (notebook 04;
+    measured by ``python -m dwconv_utils.bench``).
+    """
+    global _memory_reuse
+    if _memory_reuse is None:
+        _memory_reuse = False
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL(None)
+                mallopt = libc.mallopt
+            except (OSError, AttributeError):  # not glibc (e.g. musl without mallopt)
+                return False
+            _memory_reuse = (mallopt(_M_MMAP_THRESHOLD, _KEEP_BELOW_BYTES) == 1
+                             and mallopt(_M_TRIM_THRESHOLD, _KEEP_BELOW_BYTES) == 1)
+    return _memory_reuse

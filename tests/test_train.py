@@ -1,12 +1,13 @@
 import json
 import math
+import sys
 
 import pytest
 import torch
 from torch import nn
 
 from dwconv_utils import ReferenceCNN
-from dwconv_utils.bench import format_report, run_benchmark
+from dwconv_utils.bench import format_report
 from dwconv_utils.bench import main as bench_main
 from dwconv_utils.device import pick_device
 from dwconv_utils.train import History, TrainingDiverged, evaluate, fit, load_weights
@@ -178,15 +179,17 @@ def test_weights_load_with_weights_only(tmp_path):
 
 
 def test_bench_smoke_run(capsys):
-    report = run_benchmark(repeats=1, steps=1, batch_size=8)
+    assert bench_main(["--repeats", "1", "--steps", "1", "--batch-size", "4",
+                       "--seed-batch-size", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
     assert {(r["model"], r["setting"]) for r in report["results"]} == {
-        (m, s) for m in ("separable", "standard") for s in ("seed", "in-memory", "package")}
+        (m, s) for m in ("separable", "standard")
+        for s in ("seed", "in-memory", "channels_last", "package")}
     assert report["flop_ratio_standard_over_separable"] == pytest.approx(58_551_808 / 8_131_200)
     assert all(r["train_images_per_second"] > 0 for r in report["results"])
+    assert report["machine"]["threads"] >= 1
     text = format_report(report)
     assert "separable / standard" in text and "images/s" in text
-    assert bench_main(["--repeats", "1", "--steps", "1", "--batch-size", "8", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["machine"]["threads"] >= 1
 
 
 @needs_real_data
@@ -214,3 +217,13 @@ def test_command_line_explains_missing_data(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "error:" in err and "dataset-fashion-mnist" in err
     assert not list(tmp_path.glob("*.json"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
+def test_memory_reuse_is_applied_on_linux_and_recorded_by_fit():
+    from dwconv_utils.device import keep_cpu_memory_for_reuse
+    assert keep_cpu_memory_for_reuse() is True
+    _, history = train_tiny()
+    assert history.settings["reuse_memory"] is True
+    _, history = train_tiny(reuse_memory=False)
+    assert history.settings["reuse_memory"] is False
