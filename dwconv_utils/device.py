@@ -73,3 +73,8 @@ def keep_cpu_memory_for_reuse() -> bool:
             _memory_reuse = (mallopt(_M_MMAP_THRESHOLD, _KEEP_BELOW_BYTES) == 1
                              and mallopt(_M_TRIM_THRESHOLD, _KEEP_BELOW_BYTES) == 1)
     return _memory_reuse
+
+
+def cpu_memory_reuse_active() -> bool:
+    """Whether ``keep_cpu_memory_for_reuse`` is in effect in this process."""
+    return bool(_memory_reuse)

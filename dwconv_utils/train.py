@@ -29,7 +29,7 @@ from torch import nn
 
 from . import _checks
 from ._files import write_atomically
-from .device import keep_cpu_memory_for_reuse, pick_device
+from .device import cpu_memory_reuse_active, keep_cpu_memory_for_reuse, pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
 OPTIMIZERS = ("adam", "sgd")
@@ -310,7 +310,7 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
     _checks.boolean("channels_last", channels_last)
     _checks.boolean("reuse_memory", reuse_memory)
     if reuse_memory and device.type == "cpu":
-        reuse_memory = keep_cpu_memory_for_reuse()
+        keep_cpu_memory_for_reuse()
 
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -324,7 +324,8 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
                       settings={"epochs": epochs, "batch_size": batch_size, "lr": lr,
                                 "optimizer": optimizer, "seed": seed, "device": str(device),
                                 "channels_last": channels_last,
-                                "reuse_memory": reuse_memory and device.type == "cpu",
+                                # Process-wide once applied, so record the state, not the request.
+                                "reuse_memory": device.type == "cpu" and cpu_memory_reuse_active(),
                                 "train_size": len(images),
                                 "test_size": len(test_data[0]) if test_data else 0,
                                 "model": repr_model(model)})
