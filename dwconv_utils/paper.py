@@ -2,9 +2,9 @@
 
 Howard et al. 2017, "MobileNets: Efficient Convolutional Neural Networks for
 Mobile Vision Applications" (arXiv 1704.04861). Each number is kept as the
-paper prints it, so its rounding is known: a computed value *matches* when it
-is within half a unit of the paper's last printed digit. Notebook 03
-reproduces every number here from ``mobilenet_v1`` and ``cost_table``.
+paper prints it, so its rounding is known: a computed value *matches* when,
+rounded to the same digits, it reads exactly as the paper prints it. Notebook
+03 reproduces every number here from ``mobilenet_v1`` and ``cost_table``.
 """
 from __future__ import annotations
 
@@ -41,10 +41,9 @@ class PaperNumber:
     def decimals(self) -> int:
         return max(0, -Decimal(self.printed).as_tuple().exponent)
 
-    @property
-    def tolerance(self) -> float:
-        """Half a unit in the last printed digit: the most the paper's rounding can hide."""
-        return 0.5 * 10.0 ** -self.decimals
+    def rounded(self, value: float) -> str:
+        """``value`` (in this number's unit) rounded to the digits the paper prints."""
+        return f"{value:.{self.decimals}f}"
 
     def in_paper_units(self, raw: float) -> float:
         """A raw count (mult-adds, parameters) or fraction in this number's unit."""
@@ -120,11 +119,11 @@ class PaperComparison(Table):
     paper's rounding.
     """
 
-    title = "MobileNets paper vs computed (match: within the paper's rounding)"
+    title = "MobileNets paper vs computed (match: the computed value rounds to the paper's)"
 
     def __init__(self, rows: list[dict]):
-        super().__init__(["source", "quantity", "paper", "computed", "difference", "match", "note"],
-                         rows, numeric=("paper", "computed", "difference"))
+        super().__init__(["source", "quantity", "paper", "computed", "rounded", "difference",
+                          "match", "note"], rows, numeric=("paper", "computed", "rounded", "difference"))
 
     @property
     def mismatches(self) -> list[dict]:
@@ -133,14 +132,15 @@ class PaperComparison(Table):
 
 def _comparison_row(number: PaperNumber, raw: float) -> dict:
     computed = number.in_paper_units(raw)
-    difference = computed - number.value
-    matches = abs(difference) <= number.tolerance
-    shown = number.decimals + 1  # one digit more than the paper prints, to show its rounding
+    rounded = number.rounded(computed)
+    matches = rounded == number.printed
+    shown = number.decimals + 2  # two digits more than the paper prints, to show its rounding
     return {"key": number.key, "number": number, "computed_value": computed, "matches": matches,
             "source": number.source, "quantity": number.quantity,
             "paper": f"{number.printed}{number.unit}",
             "computed": f"{computed:.{shown}f}{number.unit}",
-            "difference": f"{difference:+.{shown}f}{number.unit}",
+            "rounded": f"{rounded}{number.unit}",
+            "difference": f"{computed - number.value:+.{shown}f}{number.unit}",
             "match": "yes" if matches else "NO",
             "note": "" if matches else number.note or "(no known reason)"}
 
@@ -151,8 +151,7 @@ def compare_with_paper(computed: Mapping[str, float]) -> PaperComparison:
     ``computed`` maps keys of ``MOBILENET_PAPER`` to raw values: counts of
     mult-adds or parameters for numbers in millions ("M"), fractions (0.9486,
     not 94.86) for percentages. Rows follow the paper's order. A value
-    matches when it rounds to what the paper prints (within half a unit of its
-    last digit).
+    matches when, rounded to the digits the paper prints, it reads as the paper.
     """
     unknown = [key for key in computed if key not in MOBILENET_PAPER]
     if unknown:

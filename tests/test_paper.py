@@ -5,12 +5,13 @@ from dwconv_utils import MOBILENET_PAPER, compare_with_paper, cost_table, mobile
 from dwconv_utils.paper import PaperNumber
 
 
-@pytest.mark.parametrize("printed, decimals, tolerance", [
-    ("569", 0, 0.5), ("4.2", 1, 0.05), ("94.86", 2, 0.005), ("0.27", 2, 0.005)])
-def test_tolerance_is_half_a_unit_of_the_last_printed_digit(printed, decimals, tolerance):
+@pytest.mark.parametrize("printed, decimals, close, off", [
+    ("569", 0, 568.74, 569.5001), ("4.2", 1, 4.232, 4.149), ("94.86", 2, 94.857, 94.8651),
+    ("0.27", 2, 0.2668, 0.2649)])
+def test_a_value_matches_when_it_rounds_to_the_printed_digits(printed, decimals, close, off):
     number = PaperNumber("k", "Table 0", "q", printed, "M")
     assert number.decimals == decimals
-    assert number.tolerance == pytest.approx(tolerance)
+    assert number.rounded(close) == printed and number.rounded(off) != printed
 
 
 def test_comparison_converts_units_and_flags_what_the_rounding_cannot_explain():
@@ -23,10 +24,12 @@ def test_comparison_converts_units_and_flags_what_the_rounding_cannot_explain():
     assert [r["key"] for r in comparison.rows] == [  # the paper's order, not the dict's
         "table2.fc.mult_adds", "table4.mobilenet.mult_adds", "table4.mobilenet.params"]
     assert rows["table4.mobilenet.mult_adds"]["matches"]
-    assert rows["table4.mobilenet.mult_adds"]["computed"] == "569.5M"
+    assert rows["table4.mobilenet.mult_adds"]["computed"] == "569.50M"
+    assert rows["table4.mobilenet.mult_adds"]["rounded"] == "569M"
     assert rows["table2.fc.mult_adds"]["matches"] and rows["table2.fc.mult_adds"]["paper"] == "0.18%"
     assert [r["key"] for r in comparison.mismatches] == ["table4.mobilenet.params"]
-    assert rows["table4.mobilenet.params"]["difference"] == "+0.05M"
+    assert rows["table4.mobilenet.params"]["difference"] == "+0.050M"
+    assert rows["table4.mobilenet.params"]["rounded"] == "4.3M"
     assert rows["table4.mobilenet.params"]["note"] == "(no known reason)"
     assert "4.2M" in str(comparison) and "<table>" in comparison._repr_html_()
 
