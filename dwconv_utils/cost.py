@@ -381,10 +381,15 @@ class CostComparison(Table):
         super().__init__(list(totals), rows, totals=totals, numeric=tuple(list(totals)[1:]))
 
 
-def _by_top_layer(table: CostTable) -> dict[str, dict[str, int]]:
-    """Rows summed by the first part of their name: conv2.depthwise_conv -> conv2."""
+def totals_by_top_layer(rows: list[dict]) -> dict[str, dict[str, int]]:
+    """Params and mult-adds of ``cost_table`` rows, summed per top-level layer (notebook 03).
+
+    Rows are grouped by the first part of their names (``conv2.depthwise_conv``
+    and ``conv2.pointwise_conv`` count as ``conv2``), in order of first
+    appearance; layers with neither parameters nor mult-adds are left out.
+    """
     layers: dict[str, dict[str, int]] = {}
-    for r in table.rows:
+    for r in rows:
         slot = layers.setdefault(r["name"].split(".")[0], {"params": 0, "mult_adds": 0})
         slot["params"] += r["params"]
         slot["mult_adds"] += r["mult_adds"]
@@ -398,7 +403,7 @@ def compare_costs(standard: CostTable, separable: CostTable) -> CostComparison:
     ``conv2.depthwise_conv`` and ``conv2.pointwise_conv``); layers without
     parameters or mult-adds (pooling, activations) are left out.
     """
-    std, sep = _by_top_layer(standard), _by_top_layer(separable)
+    std, sep = totals_by_top_layer(standard.rows), totals_by_top_layer(separable.rows)
     if list(std) != list(sep):
         raise ValueError("compare_costs needs the same layers in both tables; got "
                          f"{list(std)} and {list(sep)}")
@@ -406,7 +411,7 @@ def compare_costs(standard: CostTable, separable: CostTable) -> CostComparison:
     for name in std:
         s, p = std[name], sep[name]
         ratio = f"{p['mult_adds'] / s['mult_adds']:.4f}" if s["mult_adds"] else "-"
-        rows.append({"layer": name, "params: standard": s["params"], "params: separable": p["params"],
-                     "mult-adds: standard": s["mult_adds"], "mult-adds: separable": p["mult_adds"],
-                     "ratio": ratio})
+        rows.append({"layer": name, "params: standard": s["params"],
+                     "params: separable": p["params"], "mult-adds: standard": s["mult_adds"],
+                     "mult-adds: separable": p["mult_adds"], "ratio": ratio})
     return CostComparison(rows, standard, separable)

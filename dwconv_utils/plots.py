@@ -16,6 +16,14 @@ from .style import COLORS, apply_style, color_for  # noqa: F401  (shared by ever
 
 
 # --- Notebook 03: cost ratio and where the cost goes ---------------------------
+# Imports live in each section, so that the sections merge without conflicts.
+from fractions import Fraction  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from .cost import totals_by_top_layer  # noqa: E402
+from .paper import SEPARABLE_3X3_SAVING  # noqa: E402
+
 
 def plot_cost_ratio_vs_channels(kernel_sizes=(3, 5, 7), max_channels: int = 2048,
                                 mobilenet_channels=(64, 1024)):
@@ -27,8 +35,6 @@ def plot_cost_ratio_vs_channels(kernel_sizes=(3, 5, 7), max_channels: int = 2048
     layers use. Log-log axes; the right axis reads the same curves as
     "times fewer mult-adds".
     """
-    import numpy as np
-
     channels = np.unique(np.round(np.logspace(0, np.log2(max_channels), 400, base=2)))
     # The headline 3x3 curve in the separable colour; larger kernels in the next colours of the cycle.
     colours = (COLORS["separable"], "#d62728", "#8c564b")
@@ -37,27 +43,32 @@ def plot_cost_ratio_vs_channels(kernel_sizes=(3, 5, 7), max_channels: int = 2048
         low, high = mobilenet_channels
         ax.axvspan(low, high, color="#eeeeee", zorder=0)
         ax.text((low * high) ** 0.5, 0.9, "MobileNet's N", ha="center", va="bottom", color="#555555")
-    ax.axhspan(1 / 9, 1 / 8, color=COLORS["separable"], alpha=0.18, lw=0)
-    ax.text(1.15, 1 / 8, '"8 to 9 times less" (3x3)', va="bottom", fontsize=12)
-    eight_times = 72  # 1/N + 1/9 = 1/8 exactly at N = 72
-    ax.plot([eight_times], [1 / 8], "o", color=COLORS["separable"], ms=8)
-    ax.annotate("N = 72: 8x", (eight_times, 1 / 8), xytext=(0, 10), textcoords="offset points",
-                ha="center", va="bottom", fontsize=12)
+    low_saving, high_saving = SEPARABLE_3X3_SAVING
+    ax.axhspan(1 / high_saving, 1 / low_saving, color=COLORS["separable"], alpha=0.18, lw=0)
+    ax.text(1.15, 1 / low_saving, f'"{low_saving} to {high_saving} times less" (3x3)', va="bottom",
+            fontsize=12)
+    # Where the 3x3 curve enters the band: 1/N + 1/9 = 1/8 at N = 72.
+    n_low = 1 / (Fraction(1, low_saving) - Fraction(1, 9))
+    ax.plot([float(n_low)], [1 / low_saving], "o", color=COLORS["separable"], ms=8)
+    ax.annotate(f"N = {n_low}: {low_saving}x", (float(n_low), 1 / low_saving), xytext=(0, 10),
+                textcoords="offset points", ha="center", va="bottom", fontsize=12)
     for i, dk in enumerate(kernel_sizes):
         colour = colours[i % len(colours)]
         ax.plot(channels, 1 / channels + 1 / dk ** 2, color=colour, lw=2.5,
                 label=f"Dk = {dk}: 1/N + 1/{dk * dk}")
         ax.axhline(1 / dk ** 2, color=colour, lw=1.2, ls="--")
-        ax.text(max_channels / 1.1, 1 / dk ** 2 / 1.04, f"1/{dk * dk}", ha="right", va="top", color=colour)
+        ax.text(max_channels / 1.1, 1 / dk ** 2 / 1.04, f"1/{dk * dk}", ha="right", va="top",
+                color=colour)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlim(1, max_channels)
     ax.set_ylim(0.8 / max(kernel_sizes) ** 2, 1.2)
-    ax.set_xticks([2 ** e for e in range(0, int(np.log2(max_channels)) + 1, 2)],
-                  [str(2 ** e) for e in range(0, int(np.log2(max_channels)) + 1, 2)])
+    x_ticks = [2 ** e for e in range(0, int(np.log2(max_channels)) + 1, 2)]
+    ax.set_xticks(x_ticks, [str(t) for t in x_ticks])
     ax.set_yticks([1, 0.5, 0.2, 0.1, 0.05, 0.02], ["1", "0.5", "0.2", "0.1", "0.05", "0.02"])
     ax.minorticks_off()
-    def inverse(values):
+
+    def inverse(values):  # ratio <-> times fewer; clipped so matplotlib's probe at 0 stays finite
         return 1 / np.clip(values, 1e-12, None)
 
     right = ax.secondary_yaxis("right", functions=(inverse, inverse))
@@ -71,20 +82,14 @@ def plot_cost_ratio_vs_channels(kernel_sizes=(3, 5, 7), max_channels: int = 2048
     return fig
 
 
-def _stacked_bars(ax, labels, parts: dict[str, list[int]], scale: float, horizontal=True):
-    """Bars of several parts stacked per label, each part in its kind's colour."""
-    import numpy as np
-
-    positions = np.arange(len(labels))
-    base = np.zeros(len(labels))
+def _stacked_bars(ax, parts: dict[str, list[int]], scale: float) -> None:
+    """Horizontal bars of several parts stacked end to end, each part in its kind's colour."""
+    left = None
     for kind, values in parts.items():
         values = np.asarray(values, dtype=float) / scale
-        if horizontal:
-            ax.barh(positions, values, left=base, color=color_for(kind), label=kind)
-        else:
-            ax.bar(positions, values, bottom=base, color=color_for(kind), label=kind)
-        base += values
-    return positions, base
+        left = np.zeros_like(values) if left is None else left
+        ax.barh(np.arange(len(values)), values, left=left, color=color_for(kind), label=kind)
+        left = left + values
 
 
 def plot_cost_by_layer_pair(comparison):
@@ -94,8 +99,6 @@ def plot_cost_by_layer_pair(comparison):
     are labelled with their share of its total, which shows where its
     parameters now live.
     """
-    import numpy as np
-
     layers = [r["layer"] for r in comparison.rows]
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), sharey=True)
     y = np.arange(len(layers))
@@ -130,18 +133,14 @@ def plot_cost_by_block(table, title: str):
     pointwise (1x1) share of a MobileNet is visible block by block.
     """
     kinds = ("standard", "depthwise", "pointwise", "linear")
-    blocks: dict[str, dict[str, dict[str, int]]] = {}
-    for r in table.rows:
-        if r["kind"] in kinds:
-            block = blocks.setdefault(r["name"].split(".")[0], {})
-            slot = block.setdefault(r["kind"], {"params": 0, "mult_adds": 0})
-            slot["params"] += r["params"]
-            slot["mult_adds"] += r["mult_adds"]
-    labels = list(blocks)
+    counted = [r for r in table.rows if r["kind"] in kinds]  # BatchNorm is left out
+    labels = list(totals_by_top_layer(counted))
+    per_kind = {kind: totals_by_top_layer([r for r in counted if r["kind"] == kind]) for kind in kinds}
     fig, axes = plt.subplots(1, 2, figsize=(12, 6.2), sharey=True)
-    for ax, what, unit in zip(axes, ("mult_adds", "params"), ("mult-adds (millions)", "parameters (millions)")):
-        parts = {kind: [blocks[b].get(kind, {}).get(what, 0) for b in labels] for kind in kinds}
-        _stacked_bars(ax, labels, parts, 1e6)
+    for ax, what, unit in zip(axes, ("mult_adds", "params"),
+                              ("mult-adds (millions)", "parameters (millions)")):
+        parts = {kind: [per_kind[kind].get(b, {}).get(what, 0) for b in labels] for kind in kinds}
+        _stacked_bars(ax, parts, 1e6)
         ax.set_xlabel(unit)
     axes[0].set_yticks(range(len(labels)), labels)
     axes[0].invert_yaxis()
@@ -150,7 +149,8 @@ def plot_cost_by_block(table, title: str):
     names = {"standard": "standard 3x3 conv", "depthwise": "depthwise 3x3",
              "pointwise": "pointwise 1x1", "linear": "fully connected"}
     handles = [plt.Rectangle((0, 0), 1, 1, color=color_for(k)) for k in kinds]
-    fig.legend(handles, [names[k] for k in kinds], loc="lower center", ncol=len(kinds), frameon=False)
+    fig.legend(handles, [names[k] for k in kinds], loc="lower center", ncol=len(kinds),
+               frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig

@@ -11,6 +11,7 @@ from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, compare_costs,
                           flop_counter_macs, formula_check, mobilenet_v1, param_ratio,
                           pointwise_conv_macs, pointwise_conv_params, separable_conv_macs,
                           separable_conv_params, standard_conv_macs, standard_conv_params)
+from dwconv_utils.cost import totals_by_top_layer
 
 
 def forward_flops(model, shape):
@@ -255,5 +256,8 @@ def test_compare_costs_lines_up_layers_of_the_two_versions():
     assert rows["conv3"]["ratio"] == f"{float(cost_ratio(64, 3)):.4f}"
     assert rows["fc1"]["mult-adds: standard"] == rows["fc1"]["mult-adds: separable"]
     assert comparison.totals["params: separable"] == separable.total_params
+    layers = totals_by_top_layer(separable.rows)
+    assert "pool" not in layers  # no parameters, no mult-adds
+    assert layers["conv2"]["params"] == separable_conv_params(3, 32, 32, bias=True)
     with pytest.raises(ValueError, match="same layers"):
         compare_costs(standard, cost_table(mobilenet_v1(0.25, 32)))
