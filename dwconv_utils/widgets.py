@@ -99,9 +99,13 @@ class _CostBars:
         self.depthwise.set_width(depthwise)
         self.pointwise.set_x(depthwise)
         self.pointwise.set_width(pointwise)
-        off_scale = ratio > self.X_LIMIT
-        self.separable_text.set_position((min(ratio, self.X_LIMIT - 0.25) + 0.02, 0))
-        self.separable_text.set_text(f"{ratio:.4f}" + (" (off scale)" if off_scale else ""))
+        if ratio > self.X_LIMIT - 0.2:  # no room right of the bar: label it inside its end
+            off_scale = " (off scale) \u2192" if ratio > self.X_LIMIT else ""
+            self.separable_text.set(position=(min(ratio, self.X_LIMIT) - 0.01, 0), ha="right",
+                                    color="white", text=f"{ratio:.4f}{off_scale}")
+        else:
+            self.separable_text.set(position=(ratio + 0.02, 0), ha="left", color="black",
+                                    text=f"{ratio:.4f}")
         verdict = (f"{1 / ratio:.2f}x fewer mult-adds" if ratio <= 1
                    else f"{ratio:.4f}x as many (more!)")
         self.title.set_text(f"Dk = {Dk}, N = {N}: separable needs {verdict}")

@@ -45,6 +45,8 @@ def test_figure_is_redrawn_and_a_1x1_kernel_saves_nothing():
     assert "<b>1.0156</b> = 1/64 + 1/1" in explorer.ratio.value  # separable costs more
     assert "more" in explorer._bars.title.get_text()
     assert explorer._bars.share_pw_text.get_text().startswith("pointwise 98.5%")
+    explorer.n.value = 1  # 1/1 + 1/1 = 2: the bar runs off the axes and says so
+    assert explorer._bars.separable_text.get_text().startswith("2.0000 (off scale)")
 
 
 def test_pointwise_share_grows_with_n():
