@@ -130,11 +130,21 @@ class PaperComparison(Table):
         return [r for r in self.rows if not r["matches"]]
 
 
+def _digits_to_show(number: PaperNumber, computed: float, rounded: str) -> int:
+    """Two digits more than the paper prints, or more where fewer would seem to round
+    the other way (149.497 shown as 149.50 looks as if it rounds to 150)."""
+    for extra in range(2, 7):
+        shown = number.decimals + extra
+        if number.rounded(float(f"{computed:.{shown}f}")) == rounded:
+            break
+    return shown
+
+
 def _comparison_row(number: PaperNumber, raw: float) -> dict:
     computed = number.in_paper_units(raw)
     rounded = number.rounded(computed)
     matches = rounded == number.printed
-    shown = number.decimals + 2  # two digits more than the paper prints, to show its rounding
+    shown = _digits_to_show(number, computed, rounded)
     return {"key": number.key, "number": number, "computed_value": computed, "matches": matches,
             "source": number.source, "quantity": number.quantity,
             "paper": f"{number.printed}{number.unit}",

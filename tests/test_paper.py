@@ -24,14 +24,20 @@ def test_comparison_converts_units_and_flags_what_the_rounding_cannot_explain():
     assert [r["key"] for r in comparison.rows] == [  # the paper's order, not the dict's
         "table2.fc.mult_adds", "table4.mobilenet.mult_adds", "table4.mobilenet.params"]
     assert rows["table4.mobilenet.mult_adds"]["matches"]
-    assert rows["table4.mobilenet.mult_adds"]["computed"] == "569.50M"
+    assert rows["table4.mobilenet.mult_adds"]["computed"] == "569.499999M"  # every shorter form reads 570
     assert rows["table4.mobilenet.mult_adds"]["rounded"] == "569M"
     assert rows["table2.fc.mult_adds"]["matches"] and rows["table2.fc.mult_adds"]["paper"] == "0.18%"
     assert [r["key"] for r in comparison.mismatches] == ["table4.mobilenet.params"]
-    assert rows["table4.mobilenet.params"]["difference"] == "+0.050M"
+    assert rows["table4.mobilenet.params"]["difference"] == "+0.050001M"
     assert rows["table4.mobilenet.params"]["rounded"] == "4.3M"
     assert rows["table4.mobilenet.params"]["note"] == "(no known reason)"
     assert "4.2M" in str(comparison) and "<table>" in comparison._repr_html_()
+
+
+def test_shown_digits_never_seem_to_round_the_other_way():
+    row = compare_with_paper({"table6.0.5.mult_adds": 149_497_088}).rows[0]
+    assert row["matches"] and row["rounded"] == "149M"
+    assert row["computed"] == "149.497M"  # not 149.50M, which would seem to round to 150M
 
 
 def test_unknown_keys_are_named():
