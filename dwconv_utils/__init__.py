@@ -13,6 +13,8 @@ from .cost import (conv_output_size, cost_ratio, cost_table, CostTable,
                    separable_conv_params, standard_conv_params, standard_conv_macs)
 from .device import pick_device
 from .layers import DepthwiseSeparableConv2d, DepthWiseConv2d, to_standard_conv
+from .cost import compare_costs, flop_counter_macs, formula_check  # notebook 03
+from .paper import MOBILENET_PAPER, compare_with_paper  # notebook 03
 from .models import ReferenceCNN, mobilenet_v1, parameter_table
 from .timing import measure
 

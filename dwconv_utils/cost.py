@@ -192,6 +192,26 @@ def _kind(module: nn.Module) -> str:
 _UNSUPPORTED = (nn.modules.conv._ConvNd, nn.Bilinear, nn.MultiheadAttention, nn.RNNBase)
 
 
+def _input_shape(model, input_shape, caller: str) -> tuple[int, ...]:
+    """The checked input shape: the one given, else the model's ``input_shape``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{caller} expects a torch.nn.Module, got {type(model).__name__}")
+    if input_shape is None:
+        input_shape = getattr(model, "input_shape", None)
+        if input_shape is None:
+            raise ValueError(f"{caller} needs input_shape, e.g. (1, 1, 28, 28) for one "
+                             "Fashion-MNIST image: the model has no input_shape attribute")
+    return _checks.shape("input_shape", input_shape)
+
+
+def _zeros_for(model: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
+    """An all-zero input on the model's device, in its floating-point dtype."""
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
+    return torch.zeros(input_shape, device=device, dtype=dtype)
+
+
 def cost_table(model: nn.Module, input_shape=None) -> CostTable:
     """Count parameters and mult-adds of every layer in one forward pass.
 
@@ -204,14 +224,7 @@ def cost_table(model: nn.Module, input_shape=None) -> CostTable:
     ``FlopCounterMode``'s forward FLOPs / 2, and ``total_params`` equals
     ``sum(p.numel() for p in model.parameters())``. Notebook 03 checks both.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"cost_table expects a torch.nn.Module, got {type(model).__name__}")
-    if input_shape is None:
-        input_shape = getattr(model, "input_shape", None)
-        if input_shape is None:
-            raise ValueError("cost_table needs input_shape, e.g. (1, 1, 28, 28) for one "
-                             "Fashion-MNIST image: the model has no input_shape attribute")
-    input_shape = _checks.shape("input_shape", input_shape)
+    input_shape = _input_shape(model, input_shape, "cost_table")
 
     names = {m: n for n, m in model.named_modules()}
     for name, module in model.named_modules():
@@ -233,14 +246,11 @@ def cost_table(model: nn.Module, input_shape=None) -> CostTable:
 
     leaves = [m for m in model.modules() if not list(m.children())]
     hooks = [m.register_forward_hook(record) for m in leaves]
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
     was_training = model.training
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.zeros(input_shape, device=device, dtype=dtype))
+            model(_zeros_for(model, input_shape))
     finally:
         model.train(was_training)
         for h in hooks:
@@ -253,3 +263,155 @@ def cost_table(model: nn.Module, input_shape=None) -> CostTable:
         rows.append({"name": "(parameters not used in forward)", "kind": "-", "params": leftover,
                      "mult_adds": 0, "output_shape": ()})
     return CostTable(rows, input_shape)
+
+
+# --- checking the formulas against two counters (notebook 03) -----------------
+
+def flop_counter_macs(model: nn.Module, input_shape=None) -> dict[str, int]:
+    """Forward mult-adds of every module as ``FlopCounterMode`` counts them (its FLOPs / 2).
+
+    Keys are module names as in ``model.named_modules()`` ("" is the whole
+    model); a module called twice is counted twice. Forward pass only:
+    ``FlopCounterMode`` overcounts the backward pass of grouped convolutions
+    (notebook 03 shows by how much).
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    input_shape = _input_shape(model, input_shape, "flop_counter_macs")
+    was_training = model.training
+    try:
+        model.eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(_zeros_for(model, input_shape))
+    finally:
+        model.train(was_training)
+    macs = {}
+    for path, per_op in counter.get_flop_counts().items():
+        if path != "Global":
+            # Paths start with the root's class name: "ReferenceCNN.conv2.depthwise_conv".
+            macs[path.partition(".")[2]] = sum(per_op.values()) // 2
+    return macs
+
+
+def _product_text(*factors: int) -> str:
+    return "·".join(str(f) for f in factors)
+
+
+def _seed_formula(module: nn.Module, output_shape: tuple[int, ...]) -> tuple[str, int]:
+    """The seed's formula for one call of a layer: as text in the layer's numbers, and its value."""
+    batch = output_shape[0]
+    if isinstance(module, nn.Linear):
+        # A fully connected layer is a 1x1 conv over a single position (per leading index).
+        positions = batch * torch.Size(output_shape[1:-1]).numel()
+        m, n = module.in_features, module.out_features
+        factors = ([positions] if positions > 1 else []) + [m, n]
+        return _product_text(*factors), positions * pointwise_conv_macs(m, n, 1)
+    dk, df = tuple(module.kernel_size), tuple(output_shape[-2:])
+    m, n, groups = module.in_channels, module.out_channels, module.groups
+    kind = conv_kind(module)
+    if kind == "depthwise":
+        k = n // m  # depth multiplier
+        factors, value = [*dk, m, *([k] if k > 1 else []), *df], depthwise_conv_macs(dk, m, df, k)
+    elif kind == "pointwise":
+        factors, value = [m, n, *df], pointwise_conv_macs(m, n, df)
+    else:  # standard, or grouped: each group is a standard conv from M/groups to N/groups channels
+        factors = [*([groups] if groups > 1 else []), *dk, m // groups, n // groups, *df]
+        value = groups * standard_conv_macs(dk, m // groups, n // groups, df)
+    if batch > 1:
+        factors, value = [batch, *factors], batch * value
+    return _product_text(*factors), value
+
+
+class FormulaCheck(Table):
+    """Each Conv2d and Linear layer's mult-adds three ways: the seed's formula,
+    ``cost_table`` and ``FlopCounterMode`` (notebook 03)."""
+
+    title = "Mult-adds per layer: formula = cost_table = FlopCounterMode / 2"
+
+    def __init__(self, rows: list[dict]):
+        self.all_agree = all(r["agree"] == "yes" for r in rows)
+        super().__init__(["name", "kind", "formula", "= mult-adds", "cost_table",
+                          "FlopCounterMode / 2", "agree"], rows,
+                         numeric=("= mult-adds", "cost_table", "FlopCounterMode / 2"))
+
+
+def formula_check(model: nn.Module, input_shape=None) -> FormulaCheck:
+    """Count every Conv2d and Linear layer with the seed's formulas and with two counters.
+
+    The formula column writes Dk·Dk·M·N·DF·DF (standard), Dk·Dk·M·DF·DF
+    (depthwise), M·N·DF·DF (pointwise) or M·N (fully connected) in the
+    layer's own numbers, DF read from its output. ``all_agree`` is True when
+    the formula, ``cost_table`` and ``FlopCounterMode`` agree on every layer
+    (notebook 03).
+    """
+    table = cost_table(model, input_shape)
+    by_counter = flop_counter_macs(model, table.input_shape)
+    modules = dict(model.named_modules())
+    calls: dict[str, list[dict]] = {}  # a layer called twice has two rows in the cost table
+    for row in table.rows:
+        if isinstance(modules.get(row["name"]), (nn.Conv2d, nn.Linear)):
+            calls.setdefault(row["name"], []).append(row)
+    rows = []
+    for name, layer_rows in calls.items():
+        formulas = [_seed_formula(modules[name], r["output_shape"]) for r in layer_rows]
+        value = sum(v for _, v in formulas)
+        counted = sum(r["mult_adds"] for r in layer_rows)
+        counter = by_counter.get(name, 0)
+        rows.append({"name": name, "kind": layer_rows[0]["kind"],
+                     "formula": " + ".join(text for text, _ in formulas), "= mult-adds": value,
+                     "cost_table": counted, "FlopCounterMode / 2": counter,
+                     "agree": "yes" if value == counted == counter else "NO"})
+    return FormulaCheck(rows)
+
+
+# --- two versions of a model, layer by layer (notebook 03) --------------------
+
+class CostComparison(Table):
+    """Parameters and mult-adds of a standard model and its separable version, per layer."""
+
+    title = "Standard vs separable, per layer (ratio: separable / standard mult-adds)"
+
+    def __init__(self, rows: list[dict], standard: CostTable, separable: CostTable):
+        self.standard, self.separable = standard, separable
+        totals = {"layer": "total", "params: standard": standard.total_params,
+                  "params: separable": separable.total_params,
+                  "mult-adds: standard": standard.total_macs,
+                  "mult-adds: separable": separable.total_macs,
+                  "ratio": f"{separable.total_macs / standard.total_macs:.4f}"}
+        super().__init__(list(totals), rows, totals=totals, numeric=tuple(list(totals)[1:]))
+
+
+def totals_by_top_layer(rows: list[dict]) -> dict[str, dict[str, int]]:
+    """Params and mult-adds of ``cost_table`` rows, summed per top-level layer (notebook 03).
+
+    Rows are grouped by the first part of their names (``conv2.depthwise_conv``
+    and ``conv2.pointwise_conv`` count as ``conv2``), in order of first
+    appearance; layers with neither parameters nor mult-adds are left out.
+    """
+    layers: dict[str, dict[str, int]] = {}
+    for r in rows:
+        slot = layers.setdefault(r["name"].split(".")[0], {"params": 0, "mult_adds": 0})
+        slot["params"] += r["params"]
+        slot["mult_adds"] += r["mult_adds"]
+    return {name: s for name, s in layers.items() if s["params"] or s["mult_adds"]}
+
+
+def compare_costs(standard: CostTable, separable: CostTable) -> CostComparison:
+    """Line up two ``cost_table``\\ s of the same network, standard and separable (notebook 03).
+
+    Layers are matched by the first part of their names (``conv2`` holds
+    ``conv2.depthwise_conv`` and ``conv2.pointwise_conv``); layers without
+    parameters or mult-adds (pooling, activations) are left out.
+    """
+    std, sep = totals_by_top_layer(standard.rows), totals_by_top_layer(separable.rows)
+    if list(std) != list(sep):
+        raise ValueError("compare_costs needs the same layers in both tables; got "
+                         f"{list(std)} and {list(sep)}")
+    rows = []
+    for name in std:
+        s, p = std[name], sep[name]
+        ratio = f"{p['mult_adds'] / s['mult_adds']:.4f}" if s["mult_adds"] else "-"
+        rows.append({"layer": name, "params: standard": s["params"],
+                     "params: separable": p["params"], "mult-adds: standard": s["mult_adds"],
+                     "mult-adds: separable": p["mult_adds"], "ratio": ratio})
+    return CostComparison(rows, standard, separable)

@@ -6,11 +6,12 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, conv_output_size, cost_ratio,
-                          cost_table, depthwise_conv_macs, depthwise_conv_params, mobilenet_v1,
-                          param_ratio, pointwise_conv_macs, pointwise_conv_params,
-                          separable_conv_macs, separable_conv_params, standard_conv_macs,
-                          standard_conv_params)
+from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, compare_costs, conv_output_size,
+                          cost_ratio, cost_table, depthwise_conv_macs, depthwise_conv_params,
+                          flop_counter_macs, formula_check, mobilenet_v1, param_ratio,
+                          pointwise_conv_macs, pointwise_conv_params, separable_conv_macs,
+                          separable_conv_params, standard_conv_macs, standard_conv_params)
+from dwconv_utils.cost import totals_by_top_layer
 
 
 def forward_flops(model, shape):
@@ -197,3 +198,66 @@ def test_shared_layers_count_compute_per_call_and_parameters_once():
     assert table.total_params == sum(p.numel() for p in model.parameters())
     assert table.rows[-1]["name"] == "(parameters not used in forward)"
     assert model.training  # cost_table leaves the mode as it was.
+
+
+# --- formula_check, flop_counter_macs, compare_costs (notebook 03) ----------------
+
+def test_formula_check_writes_the_seed_formula_for_every_layer():
+    check = formula_check(ReferenceCNN(), (1, 1, 28, 28))
+    rows = {r["name"]: r for r in check.rows}
+    assert check.all_agree
+    assert rows["conv1"]["formula"] == "3·3·1·32·28·28"
+    assert rows["conv3.depthwise_conv"]["formula"] == "3·3·32·14·14"
+    assert rows["conv3.pointwise_conv"]["formula"] == "32·64·14·14"
+    assert rows["fc1"]["formula"] == "1152·128"
+    assert rows["conv5.pointwise_conv"]["= mult-adds"] == pointwise_conv_macs(64, 128, 7)
+    assert len(check) == 13  # conv1, five depthwise + five pointwise, fc1, fc2
+
+
+def test_formula_check_agrees_on_random_nets_batches_and_repeated_layers():
+    rng = random.Random(7)
+    for _ in range(30):
+        model, shape = _random_net(rng)
+        check = formula_check(model, shape)
+        assert check.all_agree, str(check)
+        assert sum(r["= mult-adds"] for r in check.rows) == cost_table(model, shape).total_macs
+
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 2, 3)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    check = formula_check(Twice(), (1, 2, 9, 9))
+    assert check.rows[0]["formula"] == "3·3·2·2·7·7 + 3·3·2·2·5·5" and check.all_agree
+
+
+def test_flop_counter_macs_names_modules_like_named_modules():
+    model = ReferenceCNN().train()
+    macs = flop_counter_macs(model, (2, 1, 28, 28))
+    assert macs[""] == forward_flops(model, (2, 1, 28, 28)) // 2
+    assert macs["conv2.depthwise_conv"] == 2 * depthwise_conv_macs(3, 32, 28)
+    assert macs["conv2"] == macs["conv2.depthwise_conv"] + macs["conv2.pointwise_conv"]
+    assert model.training
+    with pytest.raises(ValueError, match="input_shape"):
+        flop_counter_macs(model)
+
+
+def test_compare_costs_lines_up_layers_of_the_two_versions():
+    standard = cost_table(ReferenceCNN("standard"), (1, 1, 28, 28))
+    separable = cost_table(ReferenceCNN(), (1, 1, 28, 28))
+    comparison = compare_costs(standard, separable)
+    rows = {r["layer"]: r for r in comparison.rows}
+    assert list(rows) == ["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1", "fc2"]
+    assert rows["conv3"]["params: standard"] == standard_conv_params(3, 32, 64, bias=True)
+    assert rows["conv3"]["params: separable"] == separable_conv_params(3, 32, 64, bias=True)
+    assert rows["conv3"]["ratio"] == f"{float(cost_ratio(64, 3)):.4f}"
+    assert rows["fc1"]["mult-adds: standard"] == rows["fc1"]["mult-adds: separable"]
+    assert comparison.totals["params: separable"] == separable.total_params
+    layers = totals_by_top_layer(separable.rows)
+    assert "pool" not in layers  # no parameters, no mult-adds
+    assert layers["conv2"]["params"] == separable_conv_params(3, 32, 32, bias=True)
+    with pytest.raises(ValueError, match="same layers"):
+        compare_costs(standard, cost_table(mobilenet_v1(0.25, 32)))
