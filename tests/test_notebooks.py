@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from notebooks import expected_header, notebook_paths  # noqa: E402
+from notebooks import build_slides, expected_header, notebook_paths  # noqa: E402
 
 NOTEBOOKS = notebook_paths()
 
@@ -44,3 +44,13 @@ def test_notebook_was_run_top_to_bottom_without_errors(path):
         errors = [o for o in c.get("outputs", []) if o["output_type"] == "error"]
         assert not errors or "raises-exception" in tags, \
             f"saved error output in cell {c['execution_count']}: {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_makes_a_slide_deck(path, tmp_path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in cells]
+    assert None not in kinds, "every cell needs slideshow metadata (slide, subslide, fragment, -, skip)"
+    assert kinds[:2] == ["skip", "skip"], "the badge and setup cell stay out of the deck"
+    deck = build_slides(path, tmp_path).read_text(encoding="utf-8")
+    assert deck.count("<section") >= kinds.count("slide") >= 2

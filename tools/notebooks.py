@@ -2,6 +2,7 @@
 
     python tools/notebooks.py header            # badge + first cell from dwconv_utils.notebook
     python tools/notebooks.py run [NOTEBOOK...] # execute top to bottom in a fresh kernel, save
+    python tools/notebooks.py slides            # reveal.js decks in slides/ (one per notebook)
 
 ``run`` executes in full mode (the quick-mode variable is removed), in a new
 kernel of the current environment, and writes each notebook only after it ran
@@ -64,6 +65,10 @@ def refresh_header(path: Path) -> bool:
     elif cells[1].source != code:
         cells[1].source = code
         changed = True
+    for cell in cells[:2]:  # setup, not lesson: left out of the slide decks
+        if cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
+            cell.metadata["slideshow"] = {"slide_type": "skip"}
+            changed = True
     if changed:
         write_atomically(nb, path)
     return changed
@@ -83,14 +88,27 @@ def run_notebook(path: Path, timeout: int = 3600) -> float:
     return time.perf_counter() - start
 
 
+def build_slides(path: Path, out_dir: Path = ROOT / "slides") -> Path:
+    """A reveal.js deck of the notebook's saved outputs, laid out by its slideshow metadata."""
+    from nbconvert import SlidesExporter
+
+    body, _ = SlidesExporter().from_filename(str(path))
+    return save_file(out_dir / f"{path.stem}.slides.html", body.encode("utf-8"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("header", help="refresh the badge and first cell of every notebook")
     run = sub.add_parser("run", help="execute notebooks in full mode and save their outputs")
     run.add_argument("notebooks", nargs="*", help="notebook files (default: all in notebooks/)")
+    sub.add_parser("slides", help="build a slide deck per notebook into slides/")
     args = parser.parse_args(argv)
 
+    if args.command == "slides":
+        for path in notebook_paths():
+            print(f"{path.name}: {build_slides(path).relative_to(ROOT)}")
+        return 0
     if args.command == "header":
         for path in notebook_paths():
             print(f"{path.name}: {'updated' if refresh_header(path) else 'up to date'}")
