@@ -42,14 +42,17 @@ def _bare(ax, title: str = "", color: str = "black") -> None:
 
 def _show_channel(ax, channel, index: int, title: str = "") -> None:
     """An input channel in its own colour (dark = bright pixel), on a fixed 0..1 scale."""
-    ax.imshow(_array(channel), cmap=CHANNEL_CMAPS[index % 3], vmin=0, vmax=1)
+    ax.imshow(_array(channel), cmap=CHANNEL_CMAPS[index % 3], vmin=0, vmax=1,
+              interpolation="nearest")
     _bare(ax, title, CHANNEL_COLORS[index % 3])
 
 
 def _show_signed(ax, values, title: str = "", color: str = "black", limit: float | None = None):
     """A signed map: white is zero, red positive, blue negative."""
     limit = symmetric_limit(values) if limit is None else limit
-    image = ax.imshow(_array(values), cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit)
+    # Nearest: pixels stay pixels, and the saved figure compresses to half the size.
+    image = ax.imshow(_array(values), cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
+                      interpolation="nearest")
     _bare(ax, title, color)
     return image
 
@@ -95,7 +98,7 @@ def plot_channels(image) -> plt.Figure:
     pixels = _array(image)
     fig, axes = plt.subplots(1, 4, figsize=(4 * MAP_INCHES * 1.15, MAP_INCHES * 1.5),
                              layout="constrained")
-    axes[0].imshow(pixels.transpose(1, 2, 0).clip(0, 1))
+    axes[0].imshow(pixels.transpose(1, 2, 0).clip(0, 1), interpolation="nearest")
     _bare(axes[0], "colour image")
     for c, ax in enumerate(axes[1:]):
         _show_channel(ax, pixels[c], c, f"channel {CHANNEL_NAMES[c]}")
@@ -121,7 +124,8 @@ def plot_channel_rows(image, kernels, maps, kernel_names=None, sum_map=None, tit
     names = list(kernel_names) if kernel_names is not None else [None] * (m * per_channel)
 
     ratios = [1] + [0.55, 1] * per_channel + ([0.35, 1.1] if sum_map is not None else [])
-    fig = plt.figure(figsize=(sum(ratios) * MAP_INCHES * 1.05, m * MAP_INCHES * 1.1 + 0.8),
+    width = max(sum(ratios) * MAP_INCHES * 1.05, 9.5)  # room for a one-line title
+    fig = plt.figure(figsize=(width, m * MAP_INCHES * 1.1 + 0.8),
                      layout="constrained")
     grid = fig.add_gridspec(m, len(ratios), width_ratios=ratios)
     part_axes = []
@@ -200,7 +204,8 @@ def plot_kernel_grids(kernels_by_title: dict, title: str = "") -> plt.Figure:
     blocks = {name: _array(w) for name, w in kernels_by_title.items()}
     n, m = next(iter(blocks.values())).shape[:2]
     limit = max(symmetric_limit(w) for w in blocks.values())
-    fig = plt.figure(figsize=(len(blocks) * (m * 1.5 + 0.6), n * 1.5 + 1.3),
+    inches = 1.9 if len(blocks) == 1 else 1.5  # one grid alone gets bigger cells
+    fig = plt.figure(figsize=(max(len(blocks) * (m * inches + 0.6), 6.5), n * inches + 1.3),
                      layout="constrained")
     panels = fig.subfigures(1, len(blocks))
     for panel, (name, weight) in zip(np.atleast_1d(panels), blocks.items()):
@@ -219,14 +224,20 @@ def plot_kernel_grids(kernels_by_title: dict, title: str = "") -> plt.Figure:
 
 def plot_map_grid(maps, row_titles, column_titles, title: str = "",
                   row_kinds=None) -> plt.Figure:
-    """A grid of signed maps, rows = models, columns = output channels (notebook 02)."""
+    """A grid of signed maps, rows = layers, columns = output channels (notebook 02).
+
+    Each column has one colour scale, so a near-zero map looks blank next to
+    a strong one instead of being stretched to full contrast.
+    """
     maps = _array(maps)
     rows, cols = maps.shape[:2]
     kinds = list(row_kinds) if row_kinds is not None else ["other"] * rows
     fig, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
-                             figsize=(cols * MAP_INCHES * 1.2 + 1.2, rows * MAP_INCHES * 1.1 + 0.8))
+                             figsize=(max(cols * MAP_INCHES * 1.2 + 1.2, 7.5),
+                                      rows * MAP_INCHES * 1.1 + 0.8))
+    limits = [symmetric_limit(maps[:, c]) for c in range(cols)]
     for (r, c), ax in np.ndenumerate(axes):
-        _show_signed(ax, maps[r, c], column_titles[c] if r == 0 else "")
+        _show_signed(ax, maps[r, c], column_titles[c] if r == 0 else "", limit=limits[c])
         if c == 0:
             ax.set_ylabel(row_titles[r], color=color_for(kinds[r]), fontsize=14)
     fig.suptitle(title, fontsize=16)

@@ -59,8 +59,9 @@ def png_tile(values, cmap: str, vmin: float, vmax: float) -> bytes:
     return buffer.getvalue()
 
 
-def _signed_png(values) -> bytes:
-    limit = float(values.abs().max()) or 1.0
+def _signed_png(values, limit: float | None = None) -> bytes:
+    """White is zero; by default the map's own largest value sets the colour scale."""
+    limit = limit or float(values.abs().max()) or 1.0
     return png_tile(values, DIVERGING_CMAP, -limit, limit)
 
 
@@ -143,7 +144,10 @@ class KernelExplorer(_TimedExplorer):
                              layout=widgets.Layout(justify_content="center", margin="0 0 0 30px"))
         header = _html("Depthwise step: one kernel per channel, one map per channel, no sum",
                        depthwise, size=18, bold=True)
-        super().__init__([header, self.size_buttons, widgets.HBox([widgets.VBox(rows), total])])
+        legend = _html("red = positive, blue = negative, white = 0; each map on its own colour scale",
+                       size=14)
+        super().__init__([header, legend, self.size_buttons,
+                          widgets.HBox([widgets.VBox(rows), total])])
         for control in [self.size_buttons, *self.kernel_menus]:
             control.observe(lambda _change: self.redraw(), names="value")
         self.redraw()
@@ -183,7 +187,9 @@ def kernel_explorer(image: torch.Tensor, kernel_names=EXAMPLE_KERNELS, size: int
 class MixingExplorer(_TimedExplorer):
     """Sliders for the N x M weights of a 1x1 conv; the N output maps redraw as they move.
 
-    ``sliders[n][c]`` is P[n, c]; ``outputs`` holds what is shown. The preset
+    ``sliders[n][c]`` is P[n, c]; ``outputs`` holds what is shown. All maps
+    share one colour scale, set by the strongest input map, so doubling a
+    weight visibly doubles its share (and may saturate). The preset
     buttons set every weight at once: "identity" passes the maps through,
     "sum" gives every output the standard conv's sum, "random" draws new
     weights. Notebook 02.
@@ -191,6 +197,7 @@ class MixingExplorer(_TimedExplorer):
 
     def __init__(self, maps: torch.Tensor, weights=None, input_titles=None):
         self.maps = maps.detach().float().cpu()
+        self.color_limit = float(self.maps.abs().max()) or 1.0
         m = self.maps.shape[0]
         weights = torch.eye(m) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
         n = weights.shape[0]
@@ -207,7 +214,7 @@ class MixingExplorer(_TimedExplorer):
         self._holding = False
 
         inputs = widgets.HBox([widgets.VBox([_html(titles[c], CHANNEL_COLORS[c % 3]),
-                                             _tile(_signed_png(self.maps[c]))])
+                                             _tile(_signed_png(self.maps[c], self.color_limit))])
                                for c in range(m)])
         pointwise = COLORS["pointwise"]
         rows = [widgets.HBox([_html(f"output {o} =", pointwise, bold=True), *self.sliders[o],
@@ -216,7 +223,8 @@ class MixingExplorer(_TimedExplorer):
                 for o in range(n)]
         header = _html("Pointwise step: every output pixel = weights &middot; that pixel's "
                        "channel values", pointwise, size=18, bold=True)
-        presets = widgets.HBox([_html("set all weights:"), *self.preset_buttons])
+        presets = widgets.HBox([_html("set all weights:"), *self.preset_buttons,
+                                _html("&nbsp; one colour scale for all maps (white = 0)", size=14)])
         super().__init__([header, inputs, presets, *rows])
         for o, row in enumerate(self.sliders):
             for slider in row:
@@ -263,7 +271,7 @@ class MixingExplorer(_TimedExplorer):
     def _draw(self) -> None:
         self.outputs = torch.einsum("nm,mhw->nhw", self.weights, self.maps)
         for o in self._rows_to_draw:
-            self.output_tiles[o].value = _signed_png(self.outputs[o])
+            self.output_tiles[o].value = _signed_png(self.outputs[o], self.color_limit)
 
     def __repr__(self) -> str:  # the widget's text form: short, and the same on every run
         return f"MixingExplorer(weights={self.weights.tolist()})"

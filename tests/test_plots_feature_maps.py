@@ -89,6 +89,13 @@ def test_kernel_grids_share_one_colour_scale():
     assert len(fig.axes) == 2 * 2 * 3
 
 
+def test_map_grid_shares_one_colour_scale_per_column():
+    maps = torch.stack([torch.stack([torch.full((4, 4), 3.0), torch.ones(4, 4)]),
+                        torch.stack([torch.full((4, 4), 1e-7), torch.ones(4, 4)])])
+    fig = plots.plot_map_grid(maps, ["a", "b"], ["x", "y"])
+    assert [ax.images[0].get_clim() for ax in fig.axes] == [(-3, 3), (-1, 1), (-3, 3), (-1, 1)]
+
+
 def test_map_grid_and_rank_tradeoff_figures():
     fig = plots.plot_map_grid(torch.randn(2, 2, 5, 5), ["standard", "separable"], ["out 0", "out 1"],
                               row_kinds=["standard", "separable"])

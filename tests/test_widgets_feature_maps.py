@@ -96,6 +96,14 @@ def test_moving_one_weight_redraws_only_its_output(maps):
     assert after[:2] == before[:2] and after[2] != before[2]
 
 
+def test_mixing_explorer_draws_every_map_on_one_colour_scale(maps):
+    explorer = mixing_explorer(maps, torch.zeros(2, 3))
+    explorer.sliders[0][0].value = 0.5
+    explorer.sliders[1][0].value = 1.0
+    half, full = (Image.open(io.BytesIO(t.value)).convert("RGB") for t in explorer.output_tiles)
+    assert half.tobytes() != full.tobytes()  # per-map scaling would draw both the same
+
+
 def test_preset_buttons_set_every_weight_with_one_redraw(maps):
     explorer = mixing_explorer(maps, torch.zeros(3, 3))
     buttons = {button.description: button for button in explorer.preset_buttons}
