@@ -75,10 +75,14 @@ def _tile(png: bytes = b"", width: str = TILE_WIDTH) -> widgets.Image:
     return widgets.Image(value=png, format="png", layout=widgets.Layout(width=width))
 
 
-def _html(text: str, color: str = "black", size: int = 16, bold: bool = False) -> widgets.HTML:
+def _styled(text: str, color: str = "black", size: int = 16, bold: bool = False) -> str:
+    """HTML for a label in a given colour and size: large enough for a projector."""
     weight = "bold" if bold else "normal"
-    return widgets.HTML(f'<span style="color:{color}; font-size:{size}px; '
-                        f'font-weight:{weight}">{text}</span>')
+    return f'<span style="color:{color}; font-size:{size}px; font-weight:{weight}">{text}</span>'
+
+
+def _html(text: str, color: str = "black", size: int = 16, bold: bool = False) -> widgets.HTML:
+    return widgets.HTML(_styled(text, color, size, bold))
 
 
 class _TimedExplorer(widgets.VBox):
@@ -136,6 +140,7 @@ class KernelExplorer(_TimedExplorer):
                              for name in kernel_names]
         self.kernel_tiles = [_tile(width="90px") for _ in range(channels)]
         self.map_tiles = [_tile() for _ in range(channels)]
+        self.map_captions = [widgets.HTML() for _ in range(channels)]
         self.sum_tile = _tile()
         rows = [self._channel_row(c) for c in range(channels)]
         depthwise, standard = COLORS["depthwise"], COLORS["standard"]
@@ -156,9 +161,9 @@ class KernelExplorer(_TimedExplorer):
         name, color = CHANNEL_NAMES[c % 3], CHANNEL_COLORS[c % 3]
         channel = png_tile(self.image[c], CHANNEL_CMAPS[c % 3], 0.0, 1.0)
         menu = widgets.VBox([_html(f"kernel for {name}", color), self.kernel_menus[c]])
+        output = widgets.VBox([self.map_captions[c], self.map_tiles[c]])
         return widgets.HBox([_html(name, color, size=22, bold=True), _tile(channel), menu,
-                             self.kernel_tiles[c], _html("&rarr;", color, size=26),
-                             self.map_tiles[c]],
+                             self.kernel_tiles[c], _html("&rarr;", color, size=26), output],
                             layout=widgets.Layout(align_items="center"))
 
     @property
@@ -173,6 +178,8 @@ class KernelExplorer(_TimedExplorer):
         for c, (kernel_tile, map_tile) in enumerate(zip(self.kernel_tiles, self.map_tiles)):
             kernel_tile.value = _kernel_png(self.weight[c, 0])
             map_tile.value = _signed_png(self.maps[c])
+            self.map_captions[c].value = _styled(
+                f"{CHANNEL_NAMES[c % 3]} &#8902; {self.kernel_names[c]}", CHANNEL_COLORS[c % 3])
         self.sum_tile.value = _signed_png(self.maps.sum(0))
 
     def __repr__(self) -> str:  # the widget's text form: short, and the same on every run

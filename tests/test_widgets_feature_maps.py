@@ -39,6 +39,7 @@ def test_kernel_explorer_shows_each_channel_convolved_alone(image):
     explorer.kernel_menus[1].value = "emboss"
     explorer.size_buttons.value = 5
     assert explorer.kernel_names == ("gaussian", "emboss", "sobel y")
+    assert "G &#8902; emboss" in explorer.map_captions[1].value
     for c, name in enumerate(explorer.kernel_names):
         alone = F.conv2d(image[c][None, None], make_kernel(name, 5)[None, None])[0, 0]
         torch.testing.assert_close(explorer.maps[c], alone)
