@@ -26,7 +26,7 @@ def _array(values) -> np.ndarray:
 
 
 def symmetric_limit(values) -> float:
-    """The colour limit that puts zero at the centre of the diverging colour map (white)."""
+    """The colour limit that puts zero at the centre of the diverging colour map (notebooks 01-02)."""
     limit = float(np.abs(_array(values)).max())
     return limit if limit > 0 else 1.0
 

@@ -91,6 +91,7 @@ class _TimedExplorer(widgets.VBox):
     last_redraw_s = float("nan")
 
     def redraw(self) -> None:
+        """Recompute and redraw everything shown; ``last_redraw_s`` keeps how long it took."""
         start = time.perf_counter()
         with _one_thread():
             self._draw()
