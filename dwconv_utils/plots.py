@@ -218,16 +218,21 @@ def plot_histories(histories, x: str = "epoch", figure=None):
 
 
 # Notebook 05: time against FLOPs.
-from .speed import BETWEEN_LAYERS, COUNTED_KINDS, CONV_PARTS, OTHER_LAYERS  # noqa: E402
-
-SHARE_KINDS = COUNTED_KINDS + (OTHER_LAYERS, BETWEEN_LAYERS)
+from .speed import (BETWEEN_LAYERS, COUNTED_KINDS, CONV_PARTS, OTHER_LAYERS,  # noqa: E402
+                     SHARE_ORDER, kind_group)
 _KIND_LABELS = {"standard": "standard conv", "depthwise": "depthwise", "pointwise": "pointwise 1x1",
                 "linear": "fully connected", OTHER_LAYERS: "BatchNorm, ReLU, pooling",
                 BETWEEN_LAYERS: "between layers"}
 
 
 def _share_color(kind: str) -> str:
-    return "#d0d0d0" if kind == BETWEEN_LAYERS else color_for("other" if kind == OTHER_LAYERS else kind)
+    return "#d0d0d0" if kind == BETWEEN_LAYERS else color_for(kind)  # OTHER_LAYERS: "other"
+
+
+def _kind_legend(fig, kinds, ncol: int) -> None:
+    """One legend for the figure: a colour patch and a name per layer kind, below the axes."""
+    handles = [plt.Rectangle((0, 0), 1, 1, color=_share_color(k)) for k in kinds]
+    fig.legend(handles, [_KIND_LABELS[k] for k in kinds], loc="lower center", ncol=ncol, frameon=False)
 
 
 def plot_time_shares(results, title: str = "Share of the mult-adds vs share of the time"):
@@ -242,7 +247,7 @@ def plot_time_shares(results, title: str = "Share of the mult-adds vs share of t
             y = 3 * i + j
             ticks.append((y, f"{label}: {what}"))
             left = 0.0
-            for kind in SHARE_KINDS:
+            for kind in SHARE_ORDER:
                 width = 100 * shares.get(kind, (0.0, 0.0))[j]
                 ax.barh(y, width, left=left, height=0.8, color=_share_color(kind))
                 if width >= 6:
@@ -255,9 +260,7 @@ def plot_time_shares(results, title: str = "Share of the mult-adds vs share of t
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of the model's total (%)")
     ax.set_title(title)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=_share_color(k)) for k in SHARE_KINDS]
-    fig.legend(handles, [_KIND_LABELS[k] for k in SHARE_KINDS], loc="lower center", ncol=3,
-               frameon=False)
+    _kind_legend(fig, SHARE_ORDER, 3)
     fig.tight_layout(rect=(0, 0.16 if len(labels) > 1 else 0.25, 1, 1))
     return fig
 
@@ -266,7 +269,7 @@ def _per_block(rows, what: str) -> dict[str, dict[str, float]]:
     """block -> kind -> summed ``what`` ("mult_adds" or "seconds"), blocks in call order."""
     blocks: dict[str, dict[str, float]] = {}
     for r in rows:
-        kind = r["kind"] if r["kind"] in COUNTED_KINDS else OTHER_LAYERS
+        kind = kind_group(r["kind"])
         slot = blocks.setdefault(r["name"].split(".")[0], {})
         slot[kind] = slot.get(kind, 0) + r[what]
     return blocks
@@ -283,20 +286,13 @@ def plot_time_by_block(times, title: str):
     for ax, what, scale, unit in zip(axes, ("mult_adds", "seconds"), (1e6, 1e-3),
                                      ("mult-adds (millions)", "time (ms)")):
         blocks = _per_block(times.rows, what)
-        parts = {kind: [blocks[b].get(kind, 0) for b in blocks] for kind in kinds}
-        left = np.zeros(len(blocks))
-        for kind in kinds:
-            values = np.asarray(parts[kind], dtype=float) / scale
-            ax.barh(np.arange(len(blocks)), values, left=left, color=_share_color(kind))
-            left += values
+        _stacked_bars(ax, {kind: [blocks[b].get(kind, 0) for b in blocks] for kind in kinds}, scale)
         ax.set_xlabel(unit)
+    for ax, name in zip(axes, ("Mult-adds per block", "Time per block (median of the passes)")):
+        ax.set_title(name)
     axes[0].set_yticks(range(len(blocks)), list(blocks))
     axes[0].invert_yaxis()
-    axes[0].set_title("Mult-adds per block")
-    axes[1].set_title("Time per block (median of the passes)")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=_share_color(k)) for k in kinds]
-    fig.legend(handles, [_KIND_LABELS[k] for k in kinds], loc="lower center", ncol=len(kinds),
-               frameon=False)
+    _kind_legend(fig, kinds, len(kinds))
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig

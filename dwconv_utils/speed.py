@@ -35,6 +35,13 @@ CONV_PARTS = ("standard", "depthwise", "pointwise")
 COUNTED_KINDS = ("standard", "depthwise", "pointwise", "linear")
 OTHER_LAYERS = "other layers"    # BatchNorm, ReLU, pooling, flatten: no mult-adds
 BETWEEN_LAYERS = "between layers"  # work outside the layer modules (functional ReLUs, glue)
+SHARE_ORDER = COUNTED_KINDS + (OTHER_LAYERS, BETWEEN_LAYERS)
+
+
+def kind_group(kind: str) -> str:
+    """A ``cost_table`` kind as notebook 05 groups it: the conv kinds and "linear" stay,
+    everything else (BatchNorm, ReLU, pooling, ...) is OTHER_LAYERS."""
+    return kind if kind in COUNTED_KINDS else OTHER_LAYERS
 
 
 # --- memory traffic and arithmetic intensity ---------------------------------
@@ -168,14 +175,13 @@ class LayerTimes(Table):
     def by_kind(self) -> dict[str, dict[str, float]]:
         """Mult-adds and seconds per kind: conv kinds and "linear", then OTHER_LAYERS and
         BETWEEN_LAYERS (the median time a pass spent outside every layer)."""
-        out = {kind: {"mult_adds": 0, "seconds": 0.0} for kind in COUNTED_KINDS + (OTHER_LAYERS,)}
-        for r in self.rows:
-            slot = out[r["kind"] if r["kind"] in COUNTED_KINDS else OTHER_LAYERS]
+        out: dict[str, dict[str, float]] = {}
+        for r in sorted(self.rows, key=lambda r: SHARE_ORDER.index(kind_group(r["kind"]))):
+            slot = out.setdefault(kind_group(r["kind"]), {"mult_adds": 0, "seconds": 0.0})
             slot["mult_adds"] += r["mult_adds"]
             slot["seconds"] += r["seconds"]
         out[BETWEEN_LAYERS] = {"mult_adds": 0, "seconds": max(0.0, self.between.median)}
-        return {kind: v for kind, v in out.items() if v["mult_adds"] or v["seconds"] > 0
-                or kind in COUNTED_KINDS and any(r["kind"] == kind for r in self.rows)}
+        return out
 
     def shares(self) -> dict[str, tuple[float, float]]:
         """(share of the mult-adds, share of the time) per kind, each summing to 1."""
@@ -235,6 +241,8 @@ def time_layers(model: nn.Module, input_shape=None, repeats: int = 10, warmup: i
 
 
 class ShareTable(Table):
+    """Rows of ``share_table``: model, kind, share of mult-adds and of time (notebook 05)."""
+
     title = "Share of the mult-adds vs share of the time, per layer kind"
 
 
@@ -289,7 +297,8 @@ class LayerSpeed:
 
 
 def conv_parts(Dk: int, M: int, N: int) -> dict[str, nn.Conv2d]:
-    """Bias-free 'same'-padded standard, depthwise and pointwise convs for M -> N channels."""
+    """Bias-free 'same'-padded standard, depthwise and pointwise convs for M -> N channels
+    (the three layers notebook 05 times against each other)."""
     Dk = _checks.positive_int("Dk", Dk)
     if Dk % 2 == 0:
         raise ValueError(f"Dk must be odd so that padding Dk//2 keeps the map size, got {Dk}")

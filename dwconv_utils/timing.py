@@ -118,7 +118,7 @@ def measure_interleaved(fns: Mapping[str, Callable[[], object]], repeats: int = 
 
 
 def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    """CPU cores this process may run on (its affinity mask where the OS has one; notebook 05)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
@@ -126,7 +126,8 @@ def available_cores() -> int:
 
 
 def thread_counts(cores: int | None = None) -> list[int]:
-    """1, 2, 4, ... up to ``cores`` (this machine's by default), and ``cores`` itself."""
+    """Thread counts worth trying (notebook 05): 1, 2, 4, ... up to ``cores`` (this
+    machine's by default), and ``cores`` itself."""
     cores = _checks.positive_int("cores", cores if cores is not None else available_cores())
     counts = [2 ** e for e in range(cores.bit_length()) if 2 ** e <= cores]
     return counts if counts[-1] == cores else counts + [cores]
