@@ -4,7 +4,8 @@ One module per idea: ``layers`` (the separable layer), ``models`` (the
 seed's reference CNN, MobileNetV1), ``cost`` (formulas and an exact
 per-layer counter), ``data`` (Fashion-MNIST, found offline first and
 verified), ``train`` (fit, evaluate, History), ``bench`` (training
-throughput), ``timing`` (careful timers), ``plots``, ``widgets``, ``style``,
+throughput), ``timing`` (careful timers), ``speed`` (time per layer beside
+FLOPs, arithmetic intensity), ``plots``, ``widgets``, ``style``,
 ``device``, ``notebook`` (first-cell setup), ``tables`` (text/HTML tables).
 """
 from .cost import (conv_output_size, cost_ratio, cost_table, CostTable,

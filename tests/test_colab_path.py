@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dwconv_utils.notebook import first_cell_source
+from dwconv_utils.notebook import BRANCH, first_cell_source
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,9 @@ DRIVER = textwrap.dedent('''
 def test_first_cell_installs_the_package_on_colab_without_upgrading_its_libraries(tmp_path):
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(repo)], check=True)
+    # The first cell installs from the branch BRANCH; in the clone, point it at the commit
+    # under test, so the test also runs on a checkout of another branch.
+    subprocess.run(["git", "-C", str(repo), "checkout", "--quiet", "-B", BRANCH], check=True)
 
     env_dir = tmp_path / "colab-venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
