@@ -5,7 +5,9 @@ seed's reference CNN, MobileNetV1), ``cost`` (formulas and an exact
 per-layer counter), ``data`` (Fashion-MNIST, found offline first and
 verified), ``train`` (fit, evaluate, History), ``bench`` (training
 throughput), ``timing`` (careful timers), ``speed`` (time per layer beside
-FLOPs, arithmetic intensity), ``plots``, ``widgets``, ``style``,
+FLOPs, arithmetic intensity), ``paper`` (the MobileNets paper's numbers),
+``images`` (sample photo, hand-made kernels), ``low_rank`` (closest separable
+layer), ``exercises`` (answer checks), ``plots``, ``widgets``, ``style``,
 ``device``, ``notebook`` (first-cell setup), ``tables`` (text/HTML tables).
 """
 from .cost import (conv_output_size, cost_ratio, cost_table, CostTable,
