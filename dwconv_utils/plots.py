@@ -421,11 +421,7 @@ def plot_cost_by_block(table, title: str):
 # --- Notebooks 04-05: training curves, timings --------------------------------
 
 def _history_color(history, index: int) -> str:
-    kind = history.settings.get("model", "")
-    for key in ("separable", "standard"):
-        if f"'{key}'" in kind or history.name.startswith(key):
-            return COLORS[key]
-    return f"C{index}"
+    return COLORS.get(history.settings.get("conv"), f"C{index}")
 
 
 def plot_histories(histories, x: str = "epoch", figure=None):

@@ -328,7 +328,8 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
                                 "reuse_memory": device.type == "cpu" and cpu_memory_reuse_active(),
                                 "train_size": len(images),
                                 "test_size": len(test_data[0]) if test_data else 0,
-                                "model": repr_model(model)})
+                                "model": repr_model(model),
+                                "conv": getattr(model, "conv_kind", None)})
     steps = math.ceil(len(images) / batch_size)
     reporter = _Reporter(history, epochs, steps, progress, live_plot)
     try:

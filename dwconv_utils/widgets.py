@@ -9,7 +9,6 @@ from __future__ import annotations
 
 # --- Notebooks 01-02: kernels per channel, pointwise mixing weights -----------
 # (imports kept in this section so each section merges on its own)
-import contextlib  # noqa: E402
 import functools  # noqa: E402
 import io  # noqa: E402
 import time  # noqa: E402
@@ -22,6 +21,7 @@ from PIL import Image as PILImage  # noqa: E402  (pillow comes with matplotlib)
 
 from .images import CHANNEL_NAMES, EXAMPLE_KERNELS, KERNEL_NAMES, depthwise_weight  # noqa: E402
 from .style import CHANNEL_CMAPS, CHANNEL_COLORS, COLORS, DIVERGING_CMAP  # noqa: E402
+from .timing import using_threads  # noqa: E402
 
 TILE_WIDTH = "170px"   # one feature map on screen
 KERNEL_PIXELS = 72     # kernels are blown up to about this many pixels, cells kept sharp
@@ -31,18 +31,6 @@ KERNEL_SIZES = (3, 5, 7, 9)
 @functools.lru_cache(maxsize=None)
 def _colormap(name: str):
     return matplotlib.colormaps[name]  # a fresh copy each lookup, which rebuilds its table
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run tiny tensor ops on one thread: on a busy machine, waking idle threads costs
-    tens of milliseconds, far more than a 150 x 128 convolution itself."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def png_tile(values, cmap: str, vmin: float, vmax: float) -> bytes:
@@ -93,7 +81,9 @@ class _TimedExplorer(widgets.VBox):
     def redraw(self) -> None:
         """Recompute and redraw everything shown; ``last_redraw_s`` keeps how long it took."""
         start = time.perf_counter()
-        with _one_thread():
+        # One thread: on a busy machine waking idle threads costs tens of ms, more than
+        # the small convolution itself.
+        with using_threads(1):
             self._draw()
         self.last_redraw_s = time.perf_counter() - start
 
