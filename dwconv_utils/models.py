@@ -32,14 +32,27 @@ class ReferenceCNN(nn.Module):
     twin). A 2x2 max-pool follows conv2, conv4 and conv6 (28 -> 14 -> 7 -> 3),
     then fc1 (128*3*3 -> 128) and fc2 (128 -> 10). Weights are Xavier-uniform,
     biases zero. Input: (batch, 1, 28, 28).
+
+    ``batch_norm=True`` is not in the seed: it adds BatchNorm as MobileNet
+    does, after the depthwise step and after the pointwise step of each
+    separable conv (after each conv2..conv6 in the standard twin), and drops
+    those convs' biases, which BatchNorm's shift makes redundant. Notebook 04
+    tests whether it closes the separable model's gap.
     """
 
-    def __init__(self, conv: str = "separable", activation: str = "relu"):
+    def __init__(self, conv: str = "separable", activation: str = "relu",
+                 batch_norm: bool = False):
         super().__init__()
         self.conv_kind = _checks.choice("conv", conv, CONV_KINDS)
         self.activation_name = _checks.choice("activation", activation, ACTIVATIONS)
+        self.batch_norm = _checks.boolean("batch_norm", batch_norm)
         self.activation = F.relu if activation == "relu" else F.selu
-        layer = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
+        plain = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
+
+        def layer(in_channels: int, out_channels: int, **options) -> nn.Module:
+            if not batch_norm:
+                return plain(in_channels, out_channels, **options)
+            return _with_batch_norm(plain(in_channels, out_channels, bias=False, **options))
 
         # Registration order matches the seed so the same torch seed gives the same weights.
         self.conv1 = nn.Conv2d(in_channels=1, out_channels=32, kernel_size=3, padding="same")
@@ -79,7 +92,22 @@ class ReferenceCNN(nn.Module):
         return x
 
     def extra_repr(self) -> str:
-        return f"conv={self.conv_kind!r}, activation={self.activation_name!r}"
+        return self.description()
+
+    def description(self) -> str:
+        """The constructor arguments, e.g. ``conv='separable', activation='relu'``."""
+        text = f"conv={self.conv_kind!r}, activation={self.activation_name!r}"
+        return text + (", batch_norm=True" if self.batch_norm else "")
+
+
+def _with_batch_norm(layer: nn.Module) -> nn.Sequential:
+    """``layer`` with BatchNorm after each of its convolution steps (MobileNet's order)."""
+    if isinstance(layer, DepthwiseSeparableConv2d):
+        dw, pw = layer.depthwise_conv, layer.pointwise_conv
+        return nn.Sequential(OrderedDict([
+            ("depthwise_conv", dw), ("depthwise_bn", nn.BatchNorm2d(dw.out_channels)),
+            ("pointwise_conv", pw), ("pointwise_bn", nn.BatchNorm2d(pw.out_channels))]))
+    return nn.Sequential(OrderedDict([("conv", layer), ("bn", nn.BatchNorm2d(layer.out_channels))]))
 
 
 class ParameterTable(Table):

@@ -369,7 +369,7 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
 
 def repr_model(model: nn.Module) -> str:
     if isinstance(model, ReferenceCNN):
-        return f"ReferenceCNN(conv={model.conv_kind!r}, activation={model.activation_name!r})"
+        return f"ReferenceCNN({model.description()})"
     return type(model).__name__
 
 
