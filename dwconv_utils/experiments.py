@@ -54,6 +54,7 @@ class Variant:
     batch_norm: bool = False
     lr: float = DEFAULT_LR
     main: bool = False  # main comparison (MAIN_SEEDS) or a variant (VARIANT_SEEDS)
+    group: int = 1      # runs go group by group: 0 the main pair, 1 the variants, 2 checks of them
     question: str = ""
 
     def model(self) -> ReferenceCNN:
@@ -61,15 +62,15 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("standard", "standard", main=True,
+    Variant("standard", "standard", main=True, group=0,
             question="the standard twin, as the seed would build it with nn.Conv2d"),
-    Variant("separable", "separable", main=True,
+    Variant("separable", "separable", main=True, group=0,
             question="the seed's separable CNN as written"),
     Variant("separable-bn", "separable", batch_norm=True,
             question="does BatchNorm after the depthwise and pointwise steps (as in MobileNet) close the gap?"),
     Variant("separable-selu", "separable", activation="selu",
             question="the seed's other activation: does selu change the picture?"),
-    Variant("standard-bn", "standard", batch_norm=True,
+    Variant("standard-bn", "standard", batch_norm=True, group=2,
             question="BatchNorm in the standard twin too: is any gain specific to separable convs?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
@@ -92,16 +93,23 @@ def result_path(folder, name: str, seed: int) -> Path:
 def plan(names=VARIANT_NAMES, seeds=None) -> list[tuple[Variant, int]]:
     """The (variant, seed) runs in the order they run.
 
-    The main pair first, interleaved by seed (standard 0, separable 0,
-    standard 1, ...), so a busy spell hits both models alike; then the
-    variants, also interleaved. ``seeds`` overrides the default seeds.
+    Group by group (the main pair, then the variants, then checks of the
+    variants), and within a group interleaved by seed (standard 0,
+    separable 0, standard 1, ...), so a busy spell hits both models alike
+    and the most important runs finish first. ``seeds`` overrides the
+    default seeds (MAIN_SEEDS for the main pair, VARIANT_SEEDS otherwise).
     """
     chosen = [variant(n) for n in names]
     runs = []
-    for group in ([v for v in chosen if v.main], [v for v in chosen if not v.main]):
-        default = MAIN_SEEDS if group and group[0].main else VARIANT_SEEDS
-        for seed in (seeds if seeds is not None else default):
-            runs += [(v, seed) for v in group]
+    for group in sorted({v.group for v in chosen}):
+        members = [v for v in chosen if v.group == group]
+        all_seeds = sorted({s for v in members
+                            for s in (seeds if seeds is not None
+                                      else MAIN_SEEDS if v.main else VARIANT_SEEDS)})
+        for seed in all_seeds:
+            runs += [(v, seed) for v in members
+                     if seed in (seeds if seeds is not None
+                                 else MAIN_SEEDS if v.main else VARIANT_SEEDS)]
     return runs
 
 
