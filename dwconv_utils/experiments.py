@@ -36,6 +36,7 @@ import torch
 from . import _checks
 from ._files import write_atomically
 from .models import ReferenceCNN
+from .tables import Table
 from .train import DEFAULT_BATCH_SIZE, DEFAULT_LR, History, fit
 
 RESULTS_VERSION = 1
@@ -84,6 +85,49 @@ def variant(name: str) -> Variant:
 def default_folder() -> Path:
     """``results/reference_cnn`` in the project (next to ``notebooks/``)."""
     return Path(__file__).resolve().parent.parent / "results" / "reference_cnn"
+
+
+def committed_results(repository_url: str | None = None) -> Path:
+    """The folder of committed results: in this checkout, or else in a clone of the project.
+
+    Working from a clone of the project (JupyterLab), that is
+    ``results/reference_cnn`` beside the package. Where the package was
+    installed from the repository without the rest of it (Colab's first
+    cell), the repository is shallow-cloned once into the user cache
+    (``~/.cache/dwconv_utils/repository``) and its results folder used.
+    """
+    local = default_folder()
+    if local.is_dir():
+        return local
+    from .data import cache_folder
+    from .notebook import BRANCH, REPOSITORY_URL
+    url = repository_url or REPOSITORY_URL
+    clone = cache_folder().parent / "repository"
+    found = clone / "results" / "reference_cnn"
+    if found.is_dir():
+        return found
+    clone.parent.mkdir(parents=True, exist_ok=True)
+    import shutil
+    import tempfile
+    partial = Path(tempfile.mkdtemp(dir=clone.parent, prefix=".repository-"))
+    try:
+        done = subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH, url,
+                               str(partial)], capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise FileNotFoundError(f"no results folder at {local}, and cloning {url} to get the "
+                                    f"committed one failed: {done.stderr.strip()[-300:]}")
+        if not (partial / "results" / "reference_cnn").is_dir():
+            raise FileNotFoundError(f"{url} has no results/reference_cnn folder on {BRANCH}")
+        shutil.rmtree(clone, ignore_errors=True)
+        os.replace(partial, clone)  # a clone interrupted half-way is never used
+    except FileNotFoundError as error:
+        if "git" == getattr(error, "filename", None):
+            raise FileNotFoundError(f"no results folder at {local}, and git is not installed "
+                                    "to fetch the committed one") from error
+        raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return found
 
 
 def result_path(folder, name: str, seed: int) -> Path:
@@ -155,7 +199,7 @@ def _load_average() -> list[float] | None:
 
 def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
             batch_size: int = DEFAULT_BATCH_SIZE, device=None, data_note: str = "",
-            progress: bool = True) -> tuple[dict, ReferenceCNN]:
+            progress: bool = True, command: str = "") -> tuple[dict, ReferenceCNN]:
     """Train one (variant, seed); return the JSON-ready result record and the trained model."""
     torch.manual_seed(seed)
     model = v.model()
@@ -174,7 +218,7 @@ def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
         "cpu_per_wall": round((time.process_time() - cpu_before) / wall, 3),
         "load_average_before": load_before, "load_average_after": _load_average(),
         "machine": machine_info(),
-        "command": " ".join(["python -m dwconv_utils.experiments", *sys.argv[1:]]),
+        "command": command,
         "history": _rounded(history.to_dict()),
     }
     return record, model
@@ -219,7 +263,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; the notebook calls ``main([])`` to re-run what is missing."""
     args = _parser().parse_args(argv)
+    command = " ".join(["python -m dwconv_utils.experiments",
+                        *(sys.argv[1:] if argv is None else argv)])
     folder = Path(args.out) if args.out else default_folder()
     try:
         epochs = _checks.positive_int("--epochs", args.epochs)
@@ -257,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     for v, s in todo:
         print(f"--- {v.name} seed {s}: {v.question}", flush=True)
         record, model = run_one(v, s, train, test, epochs=epochs, device=args.device,
-                                data_note=data_note, progress=True)
+                                data_note=data_note, progress=True, command=command)
         keep = (v.name, s) in WEIGHTS_KEPT
         path = save_result(folder, record, model if keep else None)
         print(f"wrote {path} ({record['wall_seconds']:.0f} s, cpu/wall {record['cpu_per_wall']})",
@@ -265,8 +312,234 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def load_history(record: dict) -> History:
-    return History.from_dict(record["history"])
+# --- reading the results back (notebook 04) ------------------------------------
+
+@dataclass
+class RunResult:
+    """One finished (variant, seed) run as read from its JSON file."""
+
+    variant: str
+    seed: int
+    history: History
+    record: dict
+    path: Path
+
+    @property
+    def weights_path(self) -> Path | None:
+        path = self.path.with_suffix(".pt")
+        return path if path.exists() else None
+
+
+_REQUIRED = ("version", "variant", "seed", "model", "data", "wall_seconds", "cpu_per_wall",
+             "machine", "history")
+
+
+def read_result(path) -> RunResult:
+    """Read and check one result file; a malformed one raises ``ValueError`` naming it."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error})") from error
+    if not isinstance(record, dict) or record.get("version") != RESULTS_VERSION:
+        raise ValueError(f"{path} is not an experiment result of version {RESULTS_VERSION}")
+    missing = [k for k in _REQUIRED if k not in record]
+    if missing:
+        raise ValueError(f"{path} lacks the fields {', '.join(missing)}")
+    if record["variant"] not in VARIANT_NAMES:
+        raise ValueError(f"{path}: unknown variant {record['variant']!r}; "
+                         f"known: {', '.join(VARIANT_NAMES)}")
+    try:
+        history = History.from_dict(record["history"])
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+    return RunResult(record["variant"], int(record["seed"]), history, record, path)
+
+
+def load_results(folder=None) -> dict[str, list[RunResult]]:
+    """Every result in ``folder`` (default: the committed ``results/reference_cnn``).
+
+    Returns {variant name: runs sorted by seed}, in the order of ``VARIANTS``,
+    holding only variants that have at least one run.
+    """
+    folder = Path(folder) if folder is not None else default_folder()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no results folder at {folder}; run "
+                                "`python -m dwconv_utils.experiments` to make it")
+    runs = [read_result(p) for p in sorted(folder.glob("*-seed*.json"))]
+    if not runs:
+        raise FileNotFoundError(f"{folder} holds no results (*-seed*.json); run "
+                                "`python -m dwconv_utils.experiments` to make them")
+    by_variant = {name: sorted((r for r in runs if r.variant == name), key=lambda r: r.seed)
+                  for name in VARIANT_NAMES}
+    return {name: found for name, found in by_variant.items() if found}
+
+
+@dataclass
+class Band:
+    """A per-epoch statistic over seeds: mean, lowest and highest seed, and the x positions."""
+
+    x: list[float]
+    mean: list[float]
+    low: list[float]
+    high: list[float]
+    seeds: int
+
+
+def band(runs: list[RunResult], key: str = "test_accuracy", x: str = "epoch") -> Band:
+    """``key`` per epoch over the seeds in ``runs``; ``x`` is "epoch" or "seconds".
+
+    With x="seconds" the position of epoch e is the mean, over seeds, of the
+    cumulative training seconds at its end. Only epochs that every run has are used.
+    """
+    if not runs:
+        raise ValueError("band needs at least one run")
+    _checks.choice("x", x, ("epoch", "seconds"))
+    epochs = min(len(r.history.epochs) for r in runs)
+    columns = [r.history.column(key)[:epochs] for r in runs]
+    if x == "epoch":
+        xs = [float(e) for e in range(1, epochs + 1)]
+    else:
+        times = [r.history.wall_seconds[:epochs] for r in runs]
+        xs = [sum(t[e] for t in times) / len(times) for e in range(epochs)]
+    per_epoch = list(zip(*columns))
+    return Band(xs, [sum(v) / len(v) for v in per_epoch], [min(v) for v in per_epoch],
+                [max(v) for v in per_epoch], len(runs))
+
+
+def time_to_accuracy(history: History, threshold: float) -> tuple[int, float] | None:
+    """(epoch, cumulative training seconds) at the first epoch whose test accuracy reaches
+    ``threshold`` (a fraction, e.g. 0.87), or None if it never does."""
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold is a fraction of the test set, between 0 and 1; got {threshold}")
+    for stats, seconds in zip(history.epochs, history.wall_seconds):
+        if stats.test_accuracy is not None and stats.test_accuracy >= threshold:
+            return stats.epoch, seconds
+    return None
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, float("nan")
+    return mean, (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+
+
+def _pm(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
+    mean, std = _mean_std([v * scale for v in values])
+    if len(values) < 2:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+class ResultsTable(Table):
+    """One row per variant: seeds, final accuracy and loss, speed, time to a target accuracy."""
+
+    def __init__(self, results: dict[str, list[RunResult]], threshold: float):
+        self.threshold = threshold
+        self.title = (f"Results over seeds (mean ± sample std); time to {threshold:.0%} test "
+                      "accuracy counts training seconds at the end of the first epoch reaching it")
+        rows = []
+        for name, runs in results.items():
+            reached = [time_to_accuracy(r.history, threshold) for r in runs]
+            hit = [t for t in reached if t is not None]
+            rows.append({
+                "variant": name, "seeds": len(runs),
+                "epochs": min(len(r.history.epochs) for r in runs),
+                "final test acc (%)": _pm([r.history.epochs[-1].test_accuracy for r in runs], 100),
+                "final train loss": _pm([r.history.epochs[-1].train_loss for r in runs], 1, 3),
+                "s per epoch": f"{_median([e.seconds for r in runs for e in r.history.epochs]):.1f}",
+                f"epoch to {threshold:.0%}": (_pm([t[0] for t in hit], 1, 1) if hit else "never")
+                + (f" ({len(hit)}/{len(runs)} seeds)" if hit and len(hit) < len(runs) else ""),
+                f"seconds to {threshold:.0%}": (_pm([t[1] for t in hit], 1, 0) if hit else "never"),
+            })
+        columns = list(rows[0]) if rows else ["variant"]
+        super().__init__(columns, rows, numeric=tuple(columns[1:]))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def results_table(results: dict[str, list[RunResult]], threshold: float = 0.87) -> ResultsTable:
+    return ResultsTable(results, threshold)
+
+
+def paired_gap(results: dict[str, list[RunResult]], ahead: str = "standard",
+               behind: str = "separable", key: str = "test_accuracy") -> Band:
+    """``ahead`` minus ``behind`` per epoch, paired by seed (seeds both have)."""
+    a = {r.seed: r for r in results.get(ahead, [])}
+    b = {r.seed: r for r in results.get(behind, [])}
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        raise ValueError(f"no seed has results for both {ahead!r} and {behind!r}")
+    epochs = min(min(len(a[s].history.epochs), len(b[s].history.epochs)) for s in seeds)
+    diffs = [[x - y for x, y in zip(a[s].history.column(key)[:epochs],
+                                    b[s].history.column(key)[:epochs])] for s in seeds]
+    per_epoch = list(zip(*diffs))
+    return Band([float(e) for e in range(1, epochs + 1)], [sum(v) / len(v) for v in per_epoch],
+                [min(v) for v in per_epoch], [max(v) for v in per_epoch], len(seeds))
+
+
+def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str:
+    """The seed's claim judged in plain words, every number computed from ``results``."""
+    for needed in ("standard", "separable"):
+        if needed not in results:
+            raise ValueError(f"the verdict needs results for {needed!r}; have {', '.join(results)}")
+    std, sep = results["standard"], results["separable"]
+    gap = paired_gap(results)
+    loss_gap = paired_gap(results, key="train_loss")  # standard - separable: negative = standard lower
+    n = gap.seeds
+    lines = []
+    ahead_everywhere = all(low > 0 for low in gap.low)
+    if ahead_everywhere:
+        lines.append(f"Per epoch: the standard twin has the higher test accuracy at every one of the "
+                     f"{len(gap.x)} epochs in all {n} seeds.")
+    else:
+        behind = [int(e) for e, low in zip(gap.x, gap.low) if low <= 0]
+        lines.append(f"Per epoch: the standard twin is not ahead in every seed; at epochs "
+                     f"{', '.join(map(str, behind))} at least one seed has the separable model level or ahead.")
+    lines.append(f"The gap (standard minus separable, paired by seed) is {100 * gap.mean[0]:+.1f} points "
+                 f"after epoch 1 (seeds: {100 * gap.low[0]:+.1f} to {100 * gap.high[0]:+.1f}) and "
+                 f"{100 * gap.mean[-1]:+.1f} after epoch {int(gap.x[-1])} "
+                 f"({100 * gap.low[-1]:+.1f} to {100 * gap.high[-1]:+.1f}).")
+    lines.append(f"Training loss after the last epoch: standard {_pm([r.history.epochs[-1].train_loss for r in std], 1, 3)}, "
+                 f"separable {_pm([r.history.epochs[-1].train_loss for r in sep], 1, 3)} "
+                 f"(difference {loss_gap.mean[-1]:+.3f}).")
+    epochs_s = [time_to_accuracy(r.history, threshold) for r in std]
+    epochs_p = [time_to_accuracy(r.history, threshold) for r in sep]
+    if all(epochs_s) and all(epochs_p):
+        es, ep = [t[0] for t in epochs_s], [t[0] for t in epochs_p]
+        ss, sp = [t[1] for t in epochs_s], [t[1] for t in epochs_p]
+        lines.append(f"To reach {threshold:.0%} test accuracy the standard twin needs {_pm(es, 1, 1)} "
+                     f"epochs, the separable model {_pm(ep, 1, 1)}.")
+        faster = "separable" if max(sp) < min(ss) else "standard" if max(ss) < min(sp) else None
+        machine = std[0].record["machine"]
+        where = f"{machine['cpu']}, {machine['torch_threads']} threads"
+        timing = (f"In wall-clock training time on this machine ({where}) it is "
+                  f"{_pm(ss, 1, 0)} s for the standard twin and {_pm(sp, 1, 0)} s for the separable "
+                  f"model (an epoch takes {_median([e.seconds for r in std for e in r.history.epochs]):.0f} s "
+                  f"vs {_median([e.seconds for r in sep for e in r.history.epochs]):.0f} s)")
+        if faster:
+            timing += f": the {faster} model gets there sooner in every seed."
+        else:
+            timing += ": the seeds overlap, so neither is reliably sooner."
+        lines.append(timing)
+    else:
+        lines.append(f"Not every run reached {threshold:.0%} test accuracy within its epochs.")
+    for name, runs in results.items():
+        if name in ("standard", "separable"):
+            continue
+        final = [r.history.epochs[-1].test_accuracy for r in runs]
+        base = "separable" if runs[0].record["model"]["conv"] == "separable" else "standard"
+        reference = [r.history.epochs[-1].test_accuracy for r in results[base]]
+        first = [r.history.epochs[0].test_accuracy for r in runs]
+        lines.append(f"{name} ({len(runs)} seeds): final test accuracy {_pm(final, 100)}% "
+                     f"(epoch 1: {_pm(first, 100)}%) against {_pm(reference, 100)}% for {base}; "
+                     f"the standard twin ends at {_pm([r.history.epochs[-1].test_accuracy for r in std], 100)}%.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
