@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -176,7 +177,9 @@ def machine_info() -> dict:
     return info
 
 
+@functools.lru_cache(maxsize=None)
 def _git_commit() -> str | None:
+    # Cached: the commit of the code this process imported, not of later edits to the tree.
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
                              capture_output=True, text=True, timeout=10)

@@ -136,3 +136,31 @@ def test_mobilenet_rejects_bad_arguments(kwargs, error, words):
 def test_parameter_table_rejects_non_modules():
     with pytest.raises(TypeError, match="nn.Module"):
         parameter_table("CNN")
+
+
+@pytest.mark.parametrize("conv", ["separable", "standard"])
+def test_batch_norm_variant_follows_each_conv_step_and_drops_their_biases(conv):
+    model = ReferenceCNN(conv, batch_norm=True)
+    plain = ReferenceCNN(conv)
+    layers = ["conv2", "conv3", "conv4", "conv5", "conv6"]
+    pairs = [(getattr(plain, n).in_channels, getattr(plain, n).out_channels) for n in layers]
+    # conv1, fc1, fc2 unchanged; conv2..conv6 lose their bias and gain BatchNorm (2 numbers a channel).
+    if conv == "separable":
+        convs = sum(separable_conv_params(3, m, n) for m, n in pairs)
+        norms = sum(2 * (m + n) for m, n in pairs)   # after depthwise (m) and pointwise (n)
+        assert [type(m).__name__ for m in model.conv3] == ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"]
+        assert model.conv3.depthwise_conv.groups == 32
+    else:
+        convs = sum(standard_conv_params(3, m, n) for m, n in pairs)
+        norms = sum(2 * n for _, n in pairs)
+    others = sum(p.numel() for name, p in plain.named_parameters() if not name.startswith(tuple(layers)))
+    assert parameter_table(model).total == others + convs + norms
+    assert all(getattr(model, n)[0].bias is None for n in layers)
+    assert "batch_norm=True" in repr(model)
+    out = model(torch.randn(4, 1, 28, 28))
+    assert out.shape == (4, 10)
+
+
+def test_batch_norm_must_be_a_bool():
+    with pytest.raises(TypeError, match="batch_norm must be True or False"):
+        ReferenceCNN(batch_norm="yes")

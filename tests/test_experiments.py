@@ -1,0 +1,202 @@
+"""The experiments behind notebook 04: the plan, the result files, the statistics, the verdict,
+and the committed results themselves."""
+import json
+import shutil
+import subprocess
+
+import pytest
+import torch
+
+from dwconv_utils import experiments
+from dwconv_utils.experiments import (MAIN_SEEDS, VARIANT_SEEDS, band, committed_results,
+                                      load_results, paired_gap, plan, read_result,
+                                      results_table, time_to_accuracy, verdict)
+from dwconv_utils.train import EpochStats, History
+
+from real_data import needs_real_data, real_folder
+
+
+def fake_run(folder, variant, seed, accuracies, seconds=10.0, losses=None, conv=None):
+    """A result file as the script writes it, with chosen per-epoch numbers."""
+    v = experiments.variant(variant)
+    losses = losses or [1.0 / (e + 1) for e in range(len(accuracies))]
+    history = History(variant, {"conv": conv or v.conv, "device": "cpu", "batch_size": 128,
+                                "train_size": 60_000},
+                      [EpochStats(e + 1, losses[e], losses[e], a, seconds, 60_000 / seconds)
+                       for e, a in enumerate(accuracies)], [2.3, 1.0])
+    record = {"version": 1, "variant": variant, "seed": seed, "question": v.question,
+              "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm},
+              "data": "Fashion-MNIST, 60,000 training and 10,000 test images",
+              "wall_seconds": seconds * len(accuracies), "cpu_per_wall": 2.0,
+              "machine": {"cpu": "test CPU", "torch_threads": 2}, "history": history.to_dict()}
+    return experiments.save_result(folder, record)
+
+
+def test_plan_runs_the_main_pair_first_interleaved_by_seed():
+    runs = [(v.name, s) for v, s in plan()]
+    main = [(n, s) for s in MAIN_SEEDS for n in ("standard", "separable")]
+    assert runs[:len(main)] == main
+    assert runs[len(main):len(main) + 4] == [("separable-bn", 0), ("separable-selu", 0),
+                                             ("separable-bn", 1), ("separable-selu", 1)]
+    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS)
+    assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
+
+
+def test_unknown_variant_is_explained():
+    with pytest.raises(ValueError, match="variant must be one of"):
+        plan(["separable-gelu"])
+
+
+def test_band_time_to_accuracy_and_paired_gap(tmp_path):
+    fake_run(tmp_path, "standard", 0, [0.80, 0.88, 0.90], seconds=100)
+    fake_run(tmp_path, "standard", 1, [0.84, 0.86, 0.92], seconds=110)
+    fake_run(tmp_path, "separable", 0, [0.70, 0.85, 0.89], seconds=30)
+    fake_run(tmp_path, "separable", 1, [0.72, 0.80, 0.88], seconds=40)
+    results = load_results(tmp_path)
+    assert list(results) == ["standard", "separable"]
+
+    b = band(results["standard"])
+    assert b.x == [1, 2, 3] and b.seeds == 2
+    assert b.mean == pytest.approx([0.82, 0.87, 0.91]) and b.low == [0.80, 0.86, 0.90]
+    by_time = band(results["separable"], x="seconds")
+    assert by_time.x == pytest.approx([35, 70, 105])
+
+    assert time_to_accuracy(results["standard"][0].history, 0.87) == (2, 200)
+    assert time_to_accuracy(results["separable"][1].history, 0.87) == (3, 120)
+    assert time_to_accuracy(results["separable"][1].history, 0.95) is None
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        time_to_accuracy(results["standard"][0].history, 87)
+
+    gap = paired_gap(results)
+    assert gap.mean == pytest.approx([0.11, 0.045, 0.025])
+    assert gap.low == pytest.approx([0.10, 0.03, 0.01])
+
+
+def test_verdict_words_follow_the_numbers(tmp_path):
+    fake_run(tmp_path, "standard", 0, [0.80, 0.88, 0.90], seconds=100)
+    fake_run(tmp_path, "standard", 1, [0.84, 0.86, 0.92], seconds=110)
+    fake_run(tmp_path, "separable", 0, [0.70, 0.85, 0.89], seconds=30)
+    fake_run(tmp_path, "separable", 1, [0.72, 0.80, 0.88], seconds=40)
+    text = verdict(load_results(tmp_path), 0.87)
+    assert "higher test accuracy at every one of the 3 epochs in all 2 seeds" in text
+    assert "+11.0 points after epoch 1 (seeds: +10.0 to +12.0)" in text
+    # standard: 200 and 330 s to 87%; separable: 90 and 120 s.
+    assert "the separable model gets there sooner in every seed" in text
+
+    # The same words must turn when the numbers do.
+    fake_run(tmp_path, "separable", 1, [0.90, 0.91, 0.93], seconds=200)
+    text = verdict(load_results(tmp_path), 0.87)
+    assert "is not ahead in every seed" in text
+    assert "neither is reliably sooner" in text
+    table = str(results_table(load_results(tmp_path), 0.87))
+    assert "standard" in table and "91.00 ± 1.41" in table
+
+
+def test_verdict_needs_both_models(tmp_path):
+    fake_run(tmp_path, "separable", 0, [0.7])
+    with pytest.raises(ValueError, match="needs results for 'standard'"):
+        verdict(load_results(tmp_path))
+
+
+def test_bad_result_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m dwconv_utils.experiments"):
+        load_results(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="holds no results"):
+        load_results(tmp_path)
+    bad = tmp_path / "separable-seed0.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="separable-seed0.json is not valid JSON"):
+        read_result(bad)
+    bad.write_text(json.dumps({"version": 1, "variant": "separable"}))
+    with pytest.raises(ValueError, match="lacks the fields seed"):
+        read_result(bad)
+    path = fake_run(tmp_path, "standard", 0, [0.8])
+    record = json.loads(path.read_text())
+    record["variant"] = "wide"
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="unknown variant 'wide'"):
+        read_result(path)
+
+
+def test_command_line_refuses_a_subset_in_the_committed_folder(capsys):
+    assert experiments.main(["--limit", "100"]) == 2
+    assert "give --out another folder" in capsys.readouterr().err
+
+
+def test_command_line_lists_the_plan(tmp_path, capsys):
+    fake_run(tmp_path, "standard", 0, [0.8])
+    assert experiments.main(["--list", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "standard seed 0: done" in out and "separable seed 0: to run" in out
+
+
+@needs_real_data
+def test_command_line_runs_writes_and_resumes(tmp_path, capsys):
+    args = ["--only", "separable", "standard", "--seeds", "0", "--epochs", "1", "--limit", "300",
+            "--out", str(tmp_path), "--data", str(real_folder()), "--no-download"]
+    assert experiments.main(args) == 0
+    runs = load_results(tmp_path)
+    for name in ("separable", "standard"):
+        run = runs[name][0]
+        assert run.record["data"] == "Fashion-MNIST, 300 training and 50 test images"
+        assert run.record["machine"]["torch"] == torch.__version__
+        assert run.record["command"].startswith("python -m dwconv_utils.experiments --only")
+        assert run.weights_path is not None  # seed 0 of the main pair keeps its weights
+        assert len(run.history.epochs) == 1
+    stamp = (tmp_path / "separable-seed0.json").stat().st_mtime_ns
+    capsys.readouterr()
+    assert experiments.main(args) == 0  # everything done: nothing runs again
+    assert "separable seed 0: done" in capsys.readouterr().out
+    assert (tmp_path / "separable-seed0.json").stat().st_mtime_ns == stamp
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_committed_results_are_cloned_when_the_checkout_lacks_them(tmp_path, monkeypatch):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    fake_run(repo / "results" / "reference_cnn", "standard", 0, [0.8])
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "results"], check=True)
+    monkeypatch.setattr(experiments, "default_folder", lambda: tmp_path / "no-checkout")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    found = committed_results(f"file://{repo}")
+    assert found == tmp_path / "cache" / "dwconv_utils" / "repository" / "results" / "reference_cnn"
+    assert list(load_results(found)) == ["standard"]
+    assert committed_results("file:///nowhere") == found  # cloned once, then reused
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache2"))
+    with pytest.raises(FileNotFoundError, match="cloning file:///nowhere"):
+        committed_results("file:///nowhere")
+    assert not list((tmp_path / "cache2" / "dwconv_utils").glob(".repository-*"))
+
+
+def test_committed_results_are_full_runs_of_every_variant():
+    results = load_results()  # the committed folder
+    assert {"standard", "separable", "separable-bn", "separable-selu"} <= set(results)
+    for name, runs in results.items():
+        wanted = MAIN_SEEDS if experiments.variant(name).main else VARIANT_SEEDS
+        assert [r.seed for r in runs] == list(wanted), name
+        for run in runs:
+            settings = run.history.settings
+            assert run.record["data"] == "Fashion-MNIST, 60,000 training and 10,000 test images"
+            assert (settings["train_size"], settings["test_size"]) == (60_000, 10_000)
+            assert (settings["epochs"], settings["batch_size"], settings["optimizer"]) == (10, 128, "adam")
+            assert settings["seed"] == run.seed and len(run.history.epochs) == 10
+            assert settings["model"] == f"ReferenceCNN({experiments.variant(name).model().description()})"
+            assert run.record["machine"]["torch"] and run.record["machine"]["cpu_count"] >= 1
+            assert len(run.history.step_losses) == 10 * 469
+            assert run.record["wall_seconds"] >= sum(run.history.column("seconds"))
+
+
+@needs_real_data
+@pytest.mark.parametrize("name", ["separable", "standard"])
+def test_committed_weights_reproduce_the_recorded_accuracy(name):
+    from dwconv_utils import ReferenceCNN, evaluate, fashion_mnist_tensors, load_weights
+    run = load_results()[name][0]
+    model = load_weights(ReferenceCNN(name), run.weights_path)
+    result = evaluate(model, fashion_mnist_tensors("test", root=real_folder(), download=False))
+    assert result.accuracy == pytest.approx(run.history.epochs[-1].test_accuracy, abs=0.001)
