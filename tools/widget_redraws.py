@@ -1,0 +1,62 @@
+"""How fast do the lecture widgets redraw here? ``python tools/widget_redraws.py``
+
+Builds each explorer of notebooks 01-03 as the notebook does, moves every
+control through its values as a lecturer would (each move runs the same
+callback as dragging), and prints the median and the slowest redraw. The
+goal is under 0.1 s for every callback that only recomputes formulas. The
+speed explorer of notebook 05 is not here: it measures layers on purpose and
+redraws only when a slider is let go. Numbers are printed, never asserted;
+run it on a quiet machine.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dwconv_utils.images import KERNEL_NAMES, sample_image  # noqa: E402
+from dwconv_utils.widgets import (CHANNEL_STOPS, KERNEL_SIZES, MAX_KERNEL,  # noqa: E402
+                                  cost_explorer, kernel_explorer, mixing_explorer, time_control)
+
+GOAL_S = 0.1
+
+
+def cost_moves(explorer, control, values) -> list[float]:
+    """The cost explorer keeps every redraw's duration itself."""
+    old = control.value
+    explorer.redraw_seconds.clear()
+    for value in values:
+        if value != control.value:
+            control.value = value
+    seconds = list(explorer.redraw_seconds)
+    control.value = old
+    return seconds
+
+
+def main() -> int:
+    image = sample_image()
+    kernels = kernel_explorer(image)
+    mixer = mixing_explorer(kernels.maps)
+    costs = cost_explorer()
+    rounds = 3  # every control through all its values, three times
+    cases = {
+        "01 kernel explorer: kernel menu": lambda: time_control(kernels, kernels.kernel_menus[0], KERNEL_NAMES),
+        "01 kernel explorer: kernel size": lambda: time_control(kernels, kernels.size_buttons, KERNEL_SIZES[::-1]),
+        "02 mixing explorer: one weight": lambda: time_control(mixer, mixer.sliders[1][2],
+                                                               [v / 10 for v in range(-20, 21)]),
+        "03 cost explorer: Dk": lambda: cost_moves(costs, costs.dk, range(1, MAX_KERNEL + 1)),
+        "03 cost explorer: N": lambda: cost_moves(costs, costs.n, CHANNEL_STOPS),
+        "03 cost explorer: M": lambda: cost_moves(costs, costs.m, CHANNEL_STOPS),
+    }
+    print(f"{'widget and control':36} {'moves':>5} {'median ms':>9} {'slowest ms':>10}  under {GOAL_S * 1000:.0f} ms?")
+    for name, move in cases.items():
+        seconds = [s for _ in range(rounds) for s in move()]
+        median, slowest = statistics.median(seconds), max(seconds)
+        verdict = "yes" if slowest < GOAL_S else ("median yes, slowest no" if median < GOAL_S else "NO")
+        print(f"{name:36} {len(seconds):5} {1000 * median:9.1f} {1000 * slowest:10.1f}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
