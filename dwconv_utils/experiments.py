@@ -56,7 +56,7 @@ class Variant:
     batch_norm: bool = False
     lr: float = DEFAULT_LR
     main: bool = False  # main comparison (MAIN_SEEDS) or a variant (VARIANT_SEEDS)
-    group: int = 1      # runs go group by group: 0 the main pair, 1 the variants, 2 checks of them
+    group: int = 1      # runs go group by group: 0 the main pair, then 1 the variants
     question: str = ""
 
     def model(self) -> ReferenceCNN:
@@ -72,8 +72,6 @@ VARIANTS = (
             question="does BatchNorm after the depthwise and pointwise steps (as in MobileNet) close the gap?"),
     Variant("separable-selu", "separable", activation="selu",
             question="the seed's other activation: does selu change the picture?"),
-    Variant("standard-bn", "standard", batch_norm=True, group=2,
-            question="BatchNorm in the standard twin too: is any gain specific to separable convs?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 
@@ -138,8 +136,7 @@ def result_path(folder, name: str, seed: int) -> Path:
 def plan(names=VARIANT_NAMES, seeds=None) -> list[tuple[Variant, int]]:
     """The (variant, seed) runs in the order they run.
 
-    Group by group (the main pair, then the variants, then checks of the
-    variants), and within a group interleaved by seed (standard 0,
+    Group by group (the main pair, then the variants), and within a group interleaved by seed (standard 0,
     separable 0, standard 1, ...), so a busy spell hits both models alike
     and the most important runs finish first. ``seeds`` overrides the
     default seeds (MAIN_SEEDS for the main pair, VARIANT_SEEDS otherwise).
