@@ -200,3 +200,10 @@ def test_committed_weights_reproduce_the_recorded_accuracy(name):
     model = load_weights(ReferenceCNN(name), run.weights_path)
     result = evaluate(model, fashion_mnist_tensors("test", root=real_folder(), download=False))
     assert result.accuracy == pytest.approx(run.history.epochs[-1].test_accuracy, abs=0.001)
+
+
+def test_steady_seconds_ignore_one_slow_epoch():
+    history = History("separable", {}, [EpochStats(e + 1, 1.0, 1.0, 0.5, s, 1.0)
+                                        for e, s in enumerate([10.0, 50.0, 12.0])])
+    assert experiments.steady_seconds(history) == [12.0, 24.0, 36.0]
+    assert history.wall_seconds == [10.0, 60.0, 72.0]  # the raw times stay available
