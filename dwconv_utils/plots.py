@@ -520,7 +520,7 @@ def plot_seed_bands(results, variants=("standard", "separable"), x: str = "epoch
                     label=f"{name} ({b.seeds} seeds)")
             ax.fill_between(b.x, [v * scale for v in b.low], [v * scale for v in b.high],
                             color=color, alpha=0.18, linewidth=0)
-    label = "epoch" if x == "epoch" else "training time on this machine (s)"
+    label = "epoch" if x == "epoch" else "training seconds (at each run's median epoch time)"
     loss_ax.set(title="Training loss (mean of the epoch)", xlabel=label, ylabel="cross-entropy")
     acc_ax.set(title="Test accuracy", xlabel=label, ylabel="accuracy (%)")
     for ax in (loss_ax, acc_ax):
