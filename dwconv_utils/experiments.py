@@ -110,8 +110,14 @@ def committed_results(repository_url: str | None = None) -> Path:
     import tempfile
     partial = Path(tempfile.mkdtemp(dir=clone.parent, prefix=".repository-"))
     try:
-        done = subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH, url,
-                               str(partial)], capture_output=True, text=True, timeout=300)
+        try:
+            # No password prompt: a private or mistyped URL must fail, not wait for stdin.
+            done = subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH,
+                                   url, str(partial)], capture_output=True, text=True, timeout=300,
+                                  env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        except subprocess.TimeoutExpired as error:
+            raise FileNotFoundError(f"no results folder at {local}, and cloning {url} to get the "
+                                    "committed one took over 5 minutes; check the network") from error
         if done.returncode != 0:
             raise FileNotFoundError(f"no results folder at {local}, and cloning {url} to get the "
                                     f"committed one failed: {done.stderr.strip()[-300:]}")
@@ -233,10 +239,12 @@ def _rounded(history: dict) -> dict:
 
 def save_result(folder, record: dict, model=None) -> Path:
     path = result_path(folder, record["variant"], record["seed"])
-    write_atomically(path, (json.dumps(record, indent=1) + "\n").encode())
     if model is not None:
+        # Weights first: the JSON file marks the run done, so a crash between the two
+        # writes leaves a run that is re-run, never one that lacks its weights.
         from .train import _state_dict_bytes
         write_atomically(path.with_suffix(".pt"), _state_dict_bytes(model))
+    write_atomically(path, (json.dumps(record, indent=1) + "\n").encode())
     return path
 
 
@@ -515,7 +523,7 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         behind = [int(e) for e, low in zip(gap.x, gap.low) if low <= 0]
         lines.append(f"Per epoch: the standard twin is not ahead in every seed; at epochs "
                      f"{', '.join(map(str, behind))} at least one seed has the separable model level or ahead.")
-    lines.append(f"The gap (standard minus separable, paired by seed) is {100 * gap.mean[0]:+.1f} points "
+    lines.append(f"The difference (standard minus separable, paired by seed) is {100 * gap.mean[0]:+.1f} points "
                  f"after epoch 1 (seeds: {100 * gap.low[0]:+.1f} to {100 * gap.high[0]:+.1f}) and "
                  f"{100 * gap.mean[-1]:+.1f} after epoch {int(gap.x[-1])} "
                  f"({100 * gap.low[-1]:+.1f} to {100 * gap.high[-1]:+.1f}).")
@@ -544,6 +552,8 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         lines.append(timing)
     else:
         lines.append(f"Not every run reached {threshold:.0%} test accuracy within its epochs.")
+    matched = equal_time(results)
+    lines.append(_equal_time_sentence(matched))
     for name, runs in results.items():
         if name in ("standard", "separable"):
             continue
@@ -555,6 +565,160 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
                      f"(epoch 1: {_pm(first, 100)}%) against {_pm(reference, 100)}% for {base}; "
                      f"the standard twin ends at {_pm([r.history.epochs[-1].test_accuracy for r in std], 100)}%.")
     return "\n".join(lines)
+
+
+
+@dataclass
+class EqualTime:
+    """Two runs of one seed compared after the same training time: the time the
+    ``behind`` model needed for all its epochs (at its median epoch time)."""
+
+    seed: int
+    seconds: float
+    behind_epochs: int
+    behind_accuracy: float
+    ahead_epochs: int                # epochs the ahead model had finished by then
+    ahead_accuracy: float | None     # its test accuracy after them; None if it finished none
+
+    @property
+    def difference(self) -> float | None:
+        """Ahead minus behind, in accuracy (fraction); None if the ahead model had no epoch yet."""
+        return None if self.ahead_accuracy is None else self.ahead_accuracy - self.behind_accuracy
+
+
+def equal_time(results: dict[str, list[RunResult]], ahead: str = "standard",
+               behind: str = "separable") -> list[EqualTime]:
+    """Per seed: when the (faster per epoch) ``behind`` model has finished all its epochs,
+    where the ``ahead`` model stood after the same training time. Both at their median epoch
+    time (``steady_seconds``); the ahead model counts only epochs it had finished."""
+    a = {r.seed: r for r in results.get(ahead, [])}
+    b = {r.seed: r for r in results.get(behind, [])}
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        raise ValueError(f"no seed has results for both {ahead!r} and {behind!r}")
+    matched = []
+    for seed in seeds:
+        deadline = steady_seconds(b[seed].history)[-1]
+        finished = [e for e, t in zip(a[seed].history.epochs, steady_seconds(a[seed].history))
+                    if t <= deadline]
+        matched.append(EqualTime(seed, deadline, len(b[seed].history.epochs),
+                                 b[seed].history.epochs[-1].test_accuracy, len(finished),
+                                 finished[-1].test_accuracy if finished else None))
+    return matched
+
+
+def _span(values: list[float], scale: float = 100, digits: int = 1, sign: str = "+") -> str:
+    low, high = min(values) * scale, max(values) * scale
+    if f"{low:{sign}.{digits}f}" == f"{high:{sign}.{digits}f}":
+        return f"{low:{sign}.{digits}f}"
+    return f"{low:{sign}.{digits}f} to {high:{sign}.{digits}f}"
+
+
+def _equal_time_sentence(matched: list[EqualTime]) -> str:
+    seconds = [m.seconds for m in matched]
+    text = (f"At equal training time: when the separable model had finished its "
+            f"{matched[0].behind_epochs} epochs ({_span(seconds, 1, 0, '')} s), the standard twin had "
+            f"finished {_span([m.ahead_epochs for m in matched], 1, 0, '')} epochs")
+    if any(m.difference is None for m in matched):
+        return text + " (none in at least one seed), so it had no test accuracy yet to compare."
+    return (text + f", and its test accuracy differed by {_span([m.difference for m in matched])} "
+            f"points (standard minus separable, {len(matched)} seeds).")
+
+
+def _share_closed(variant_value: float, low: float, high: float) -> float | None:
+    """Where ``variant_value`` lies from ``low`` (0) to ``high`` (1); None if there is no gap."""
+    return None if high <= low else (variant_value - low) / (high - low)
+
+
+def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str:
+    """The verdict in a few plain sentences (Markdown) for notebook 04: which way each
+    comparison went, chosen by the numbers in ``results``, with its spread over seeds."""
+    verdict(results, threshold)  # the same checks of what is there
+    gap = paired_gap(results)
+    epochs, n = int(gap.x[-1]), gap.seeds
+    def mean(v): return sum(v) / len(v)
+    points = []
+    if all(low > 0 for low in gap.low):
+        points.append(f"**Per epoch, the seed is right.** The separable model starts "
+                      f"{100 * gap.mean[0]:.1f} points behind its standard twin and is still "
+                      f"{100 * gap.mean[-1]:.1f} points behind after {epochs} epochs (means over "
+                      f"{n} seeds); it is behind at every epoch in every seed.")
+    elif all(high < 0 for high in gap.high):
+        points.append(f"**Per epoch, the seed is wrong here.** The separable model is ahead of its "
+                      f"standard twin at every epoch in all {n} seeds "
+                      f"(by {-100 * gap.mean[-1]:.1f} points after epoch {epochs}).")
+    else:
+        points.append(f"**Per epoch, no clear winner.** Over {n} seeds neither model is ahead at "
+                      f"every epoch (standard minus separable after epoch {epochs}: "
+                      f"{_span([gap.low[-1], gap.high[-1]])} points).")
+
+    std_epoch = _median([e.seconds for r in results["standard"] for e in r.history.epochs])
+    sep_epoch = _median([e.seconds for r in results["separable"] for e in r.history.epochs])
+    matched = equal_time(results)
+    diffs = [m.difference for m in matched]
+    same_time = (f"after the training time of the separable model's "
+                 f"{_span([m.behind_epochs for m in matched], 1, 0, '')} epochs the standard "
+                 f"twin had finished {_span([m.ahead_epochs for m in matched], 1, 0, '')}")
+    if None in diffs:
+        points.append(f"**Per second, the separable model is ahead.** Its epoch is "
+                      f"{std_epoch / sep_epoch:.1f}x quicker: {same_time} epochs in at least one "
+                      "seed, so it had nothing to show yet.")
+    elif min(diffs) > 0:
+        points.append(f"**Per second on the machine that ran them, the separable model narrows the "
+                      f"gap but does not overtake.** Its epoch is {std_epoch / sep_epoch:.1f}x "
+                      f"quicker, yet {same_time} epochs and was ahead by "
+                      f"{_span(diffs)} points in every seed.")
+    elif max(diffs) < 0:
+        points.append(f"**Per second on the machine that ran them, the picture flips.** A separable "
+                      f"epoch is {std_epoch / sep_epoch:.1f}x quicker: {same_time} epochs and "
+                      f"was behind by {_span([-d for d in diffs], sign='')} points in every seed.")
+    else:
+        points.append(f"**Per second on the machine that ran them, a draw.** A separable epoch is "
+                      f"{std_epoch / sep_epoch:.1f}x quicker; {same_time} epochs, and the "
+                      f"difference (standard minus separable) was {_span(diffs)} points: "
+                      "it changes sign between seeds.")
+
+    reached = {name: [time_to_accuracy(r.history, threshold) for r in results[name]]
+               for name in ("standard", "separable")}
+    if all(t is not None for found in reached.values() for t in found):
+        ss = [t[1] for t in reached["standard"]]
+        sp = [t[1] for t in reached["separable"]]
+        if max(sp) < min(ss) or max(ss) < min(sp):
+            first = "separable model" if max(sp) < min(ss) else "standard twin"
+            points.append(f"To first reach {threshold:.0%} test accuracy the {first} was sooner in "
+                          f"every seed (standard {_span(ss, 1, 0, '')} s, separable "
+                          f"{_span(sp, 1, 0, '')} s; checked once per epoch).")
+        else:
+            points.append(f"To first reach {threshold:.0%} test accuracy the seeds overlap (standard "
+                          f"{_span(ss, 1, 0, '')} s, separable {_span(sp, 1, 0, '')} s; checked "
+                          "once per epoch): neither is reliably sooner.")
+
+    # In percent before averaging, as the results table does, so both print the same digits.
+    final = {name: [100 * r.history.epochs[-1].test_accuracy for r in runs]
+             for name, runs in results.items()}
+    first = {name: [100 * r.history.epochs[0].test_accuracy for r in runs]
+             for name, runs in results.items()}
+    for name, runs in results.items():
+        if name in ("standard", "separable") or runs[0].record["model"]["conv"] != "separable":
+            continue
+        closed_first = _share_closed(mean(first[name]), mean(first["separable"]), mean(first["standard"]))
+        closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
+        if closed_first is None or closed_final is None:
+            continue
+        if min(final[name]) > max(final["separable"]):
+            spread = f"each of its {len(runs)} seeds ends above every separable seed"
+        elif max(final[name]) < min(final["separable"]):
+            spread = f"each of its {len(runs)} seeds ends below every separable seed"
+        else:
+            spread = f"its {len(runs)} seeds and the separable ones overlap"
+        points.append(f"**{name}** closes {closed_first:.0%} of the gap after epoch 1 and "
+                      f"{closed_final:.0%} of it after epoch {epochs} ({mean(final[name]):.2f}% "
+                      f"against {mean(final['separable']):.2f}% separable and "
+                      f"{mean(final['standard']):.2f}% standard; {spread}).")
+    counts = sorted({len(runs) for runs in results.values()})
+    points.append(f"These are {' and '.join(map(str, counts))} seeds per model: enough to see the "
+                  "direction of a gap that every seed shows, not to pin a small one down.")
+    return "\n".join(f"- {p}" for p in points)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,13 @@ class ReferenceCNN(nn.Module):
     then fc1 (128*3*3 -> 128) and fc2 (128 -> 10). Weights are Xavier-uniform,
     biases zero. Input: (batch, 1, 28, 28).
 
-    ``batch_norm=True`` is not in the seed: it adds BatchNorm as MobileNet
-    does, after the depthwise step and after the pointwise step of each
+    ``batch_norm=True`` is not in the seed: it adds BatchNorm where MobileNet
+    has it, after the depthwise step and after the pointwise step of each
     separable conv (after each conv2..conv6 in the standard twin), and drops
-    those convs' biases, which BatchNorm's shift makes redundant. Notebook 04
-    tests whether it closes the separable model's gap.
+    those convs' biases, which BatchNorm's shift makes redundant. Unlike
+    MobileNet it adds no ReLU between the two steps: the activations stay the
+    seed's, so BatchNorm is the only change. Notebook 04 tests whether it
+    closes the separable model's gap.
     """
 
     def __init__(self, conv: str = "separable", activation: str = "relu",

@@ -9,8 +9,8 @@ import torch
 
 from dwconv_utils import experiments
 from dwconv_utils.experiments import (MAIN_SEEDS, VARIANT_SEEDS, band, committed_results,
-                                      load_results, paired_gap, plan, read_result,
-                                      results_table, time_to_accuracy, verdict)
+                                      equal_time, load_results, paired_gap, plain_summary, plan,
+                                      read_result, results_table, time_to_accuracy, verdict)
 from dwconv_utils.train import EpochStats, History
 
 from real_data import needs_real_data, real_folder
@@ -82,6 +82,8 @@ def test_verdict_words_follow_the_numbers(tmp_path):
     assert "+11.0 points after epoch 1 (seeds: +10.0 to +12.0)" in text
     # standard: 200 and 330 s to 87%; separable: 90 and 120 s.
     assert "the separable model gets there sooner in every seed" in text
+    assert ("when the separable model had finished its 3 epochs (90 to 120 s), the standard twin "
+            "had finished 0 to 1 epochs (none in at least one seed)") in text
 
     # The same words must turn when the numbers do.
     fake_run(tmp_path, "separable", 1, [0.90, 0.91, 0.93], seconds=200)
@@ -90,6 +92,51 @@ def test_verdict_words_follow_the_numbers(tmp_path):
     assert "neither is reliably sooner" in text
     table = str(results_table(load_results(tmp_path), 0.87))
     assert "standard" in table and "91.00 ± 1.41" in table
+
+
+def test_equal_time_and_plain_summary_turn_with_the_numbers(tmp_path):
+    # standard: 100 s epochs; separable: 30 s epochs, 3 of them = 90 s.
+    fake_run(tmp_path, "standard", 0, [0.80, 0.88, 0.90], seconds=100)
+    fake_run(tmp_path, "separable", 0, [0.70, 0.85, 0.89], seconds=30)
+    (matched,) = equal_time(load_results(tmp_path))
+    assert (matched.seconds, matched.ahead_epochs, matched.ahead_accuracy) == (90, 0, None)
+    assert "in at least one seed, so it had nothing to show yet" in plain_summary(load_results(tmp_path))
+
+    fake_run(tmp_path, "separable", 0, [0.70, 0.74, 0.76, 0.78], seconds=60)  # 240 s
+    (matched,) = equal_time(load_results(tmp_path))
+    assert (matched.seconds, matched.ahead_epochs) == (240, 2)
+    assert matched.difference == pytest.approx(0.88 - 0.78)
+    words = plain_summary(load_results(tmp_path))
+    assert "**Per epoch, the seed is right.** The separable model starts 10.0 points behind" in words
+    assert "narrows the gap but does not overtake" in words and "+10.0 points in every seed" in words
+    assert "the standard twin was sooner in every seed (standard 200 s, separable never" not in words
+
+    fake_run(tmp_path, "separable", 0, [0.70, 0.95, 0.96, 0.97], seconds=60)
+    words = plain_summary(load_results(tmp_path))
+    assert "**Per epoch, no clear winner.**" in words
+    assert "the picture flips" in words and "behind by 9.0 points in every seed" in words
+
+    fake_run(tmp_path, "standard", 1, [0.87, 0.90, 0.93], seconds=100)  # 87% after 100 s
+    fake_run(tmp_path, "separable", 1, [0.70, 0.85, 0.88, 0.89], seconds=60)  # after 180 s
+    words = plain_summary(load_results(tmp_path))
+    assert "a draw" in words and "-9.0 to +1.0 points" in words  # 0.88-0.97, 0.90-0.89
+    assert "the seeds overlap" in words
+
+
+def test_plain_summary_measures_what_a_variant_closes(tmp_path):
+    for seed in (0, 1):
+        fake_run(tmp_path, "standard", seed, [0.90, 0.92], seconds=100)
+        fake_run(tmp_path, "separable", seed, [0.80, 0.88], seconds=30)
+    fake_run(tmp_path, "separable-bn", 0, [0.89, 0.89], seconds=35)
+    fake_run(tmp_path, "separable-bn", 1, [0.91, 0.89], seconds=35)
+    fake_run(tmp_path, "separable-selu", 0, [0.80, 0.87], seconds=35)
+    words = plain_summary(load_results(tmp_path))
+    assert ("**separable-bn** closes 100% of the gap after epoch 1 and 25% of it after epoch 2 "
+            "(89.00% against 88.00% separable and 92.00% standard; each of its 2 seeds ends above "
+            "every separable seed)") in words
+    assert "**separable-selu** closes 0% of the gap after epoch 1" in words
+    assert "each of its 1 seeds ends below every separable seed" in words
+    assert "These are 1 and 2 seeds per model" in words
 
 
 def test_verdict_needs_both_models(tmp_path):
