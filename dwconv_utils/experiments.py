@@ -357,6 +357,11 @@ def read_result(path) -> RunResult:
     if record["variant"] not in VARIANT_NAMES:
         raise ValueError(f"{path}: unknown variant {record['variant']!r}; "
                          f"known: {', '.join(VARIANT_NAMES)}")
+    expected = result_path(path.parent, record["variant"], record["seed"]).name
+    if path.name != expected:
+        # A copied or renamed file would otherwise count twice, or as the wrong seed.
+        raise ValueError(f"{path} holds {record['variant']} seed {record['seed']}, "
+                         f"which belongs in a file named {expected}")
     try:
         history = History.from_dict(record["history"])
     except ValueError as error:

@@ -163,6 +163,11 @@ def test_bad_result_files_are_named(tmp_path):
     path.write_text(json.dumps(record))
     with pytest.raises(ValueError, match="unknown variant 'wide'"):
         read_result(path)
+    copy = tmp_path / "standard-seed1.json"
+    copy.write_text(fake_run(tmp_path, "standard", 0, [0.8]).read_text())
+    with pytest.raises(ValueError, match="holds standard seed 0, which belongs in a file named "
+                                         "standard-seed0.json"):
+        read_result(copy)
 
 
 def test_command_line_refuses_a_subset_in_the_committed_folder(capsys):
