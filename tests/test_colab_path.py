@@ -8,12 +8,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import venv
 from pathlib import Path
 
 import pytest
 
 from dwconv_utils.notebook import BRANCH, first_cell_source
+
+from fresh_venv import fresh_venv_seeing_ours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,14 +41,8 @@ def test_first_cell_installs_the_package_on_colab_without_upgrading_its_librarie
     # under test, so the test also runs on a checkout of another branch.
     subprocess.run(["git", "-C", str(repo), "checkout", "--quiet", "-B", BRANCH], check=True)
 
-    env_dir = tmp_path / "colab-venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
     # Colab's preinstalled libraries: this environment's torch, matplotlib, ipywidgets, IPython.
-    ours = [p for p in sys.path if p.endswith("site-packages")]
-    Path(site, "preinstalled.pth").write_text("\n".join(ours) + "\n")
+    python, site = fresh_venv_seeing_ours(tmp_path / "colab-venv")
 
     fake = tmp_path / "fake"
     (fake / "google" / "colab").mkdir(parents=True)

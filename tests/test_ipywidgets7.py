@@ -7,11 +7,11 @@ they do under ipywidgets 8.
 """
 import os
 import subprocess
-import sys
-import venv
 from pathlib import Path
 
 import pytest
+
+from fresh_venv import fresh_venv_seeing_ours
 
 ROOT = Path(__file__).resolve().parent.parent
 COLAB_IPYWIDGETS = "7.7.1"
@@ -21,14 +21,7 @@ PACKAGES = [f"ipywidgets=={COLAB_IPYWIDGETS}", "ipython_genutils"]
 
 @pytest.fixture(scope="module")
 def python7(tmp_path_factory) -> Path:
-    env_dir = tmp_path_factory.mktemp("ipywidgets7") / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    # Everything else comes from this environment; the venv's own site-packages wins.
-    ours = [p for p in sys.path if p.endswith("site-packages")]
-    Path(site, "this-environment.pth").write_text("\n".join(ours) + "\n")
+    python, _ = fresh_venv_seeing_ours(tmp_path_factory.mktemp("ipywidgets7") / "venv")
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", *PACKAGES],
                              capture_output=True, text=True, timeout=300)
     if install.returncode != 0:
