@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from notebooks import build_slides, expected_header, notebook_paths  # noqa: E402
+from notebooks import (CODE_HIDDEN_IN_SLIDES, build_slides, code_distracts_on_a_slide,  # noqa: E402
+                       expected_header, notebook_paths)
 
 NOTEBOOKS = notebook_paths()
 
@@ -54,3 +55,21 @@ def test_notebook_makes_a_slide_deck(path, tmp_path):
     assert kinds[:2] == ["skip", "skip"], "the badge and setup cell stay out of the deck"
     deck = build_slides(path, tmp_path).read_text(encoding="utf-8")
     assert deck.count("<section") >= kinds.count("slide") >= 2
+    code = [c for c in cells if c["cell_type"] == "code" and c["metadata"]["slideshow"]["slide_type"] != "skip"]
+    hidden = [c for c in code if CODE_HIDDEN_IN_SLIDES in c["metadata"].get("tags", [])]
+    assert [code_distracts_on_a_slide("".join(c["source"])) for c in code] == \
+        [c in hidden for c in code], "stale slide tags: run `python tools/notebooks.py header`"
+    # Each cell's code is shown on its slide unless tagged; its output stays either way.
+    in_deck = deck.split('<div class="jp-Cell ')[1:]
+    code_in_deck = [c for c in in_deck if c.startswith("jp-CodeCell")]
+    assert len(code_in_deck) == len(code)
+    shown = sum("jp-Cell-inputArea" in c for c in code_in_deck)
+    assert shown == len(code) - len(hidden), f"{shown} code inputs in the deck, {len(code) - len(hidden)} expected"
+
+
+def test_only_imports_and_prose_cells_hide_their_code():
+    assert code_distracts_on_a_slide("import torch\nfrom torch import nn\n")
+    assert code_distracts_on_a_slide("x = 1\ndisplay(Markdown(f'**{x}**'))")
+    assert not code_distracts_on_a_slide("import torch\nprint(torch.ones(2))")
+    assert not code_distracts_on_a_slide("%pip install x\nimport x")
+    assert not code_distracts_on_a_slide("")

@@ -1,6 +1,7 @@
 """Maintain the notebooks: refresh their header cells, or re-run them in full.
 
-    python tools/notebooks.py header            # badge + first cell from dwconv_utils.notebook
+    python tools/notebooks.py header            # badge + first cell from dwconv_utils.notebook,
+                                                # and which cells' code the slides hide
     python tools/notebooks.py run [NOTEBOOK...] # execute top to bottom in a fresh kernel, save
     python tools/notebooks.py slides            # reveal.js decks in slides/ (one per notebook)
 
@@ -12,6 +13,7 @@ half-saved notebook. With no names it runs every notebook in notebooks/.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 import time
@@ -43,6 +45,22 @@ def expected_header(path: Path) -> tuple[str, str]:
     return colab_badge(path.resolve().relative_to(ROOT).as_posix()), first_cell_source()
 
 
+# Cells whose code the slide decks leave out (their output stays): see code_distracts_on_a_slide.
+CODE_HIDDEN_IN_SLIDES = "hide-code-in-slides"
+
+
+def code_distracts_on_a_slide(source: str) -> bool:
+    """True for code a class need not read on a slide: cells that only import, and cells
+    that write their finding as prose (``display(Markdown(...))``), whose output says it all."""
+    if "display(Markdown(" in source:
+        return True
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:  # IPython syntax (%pip, !cmd): not plain imports
+        return False
+    return bool(statements) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in statements)
+
+
 def write_atomically(nb, path: Path) -> None:
     save_file(path, nbformat.writes(nb).encode("utf-8"))
 
@@ -69,6 +87,16 @@ def refresh_header(path: Path) -> bool:
         if cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
             cell.metadata["slideshow"] = {"slide_type": "skip"}
             changed = True
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        wanted = cell.cell_type == "code" and code_distracts_on_a_slide(cell.source)
+        if wanted != (CODE_HIDDEN_IN_SLIDES in tags):
+            tags = [t for t in tags if t != CODE_HIDDEN_IN_SLIDES] + ([CODE_HIDDEN_IN_SLIDES] if wanted else [])
+            if tags:
+                cell.metadata["tags"] = tags
+            else:
+                cell.metadata.pop("tags", None)
+            changed = True
     if changed:
         write_atomically(nb, path)
     return changed
@@ -91,15 +119,19 @@ def run_notebook(path: Path, timeout: int = 3600) -> float:
 def build_slides(path: Path, out_dir: Path = ROOT / "slides") -> Path:
     """A reveal.js deck of the notebook's saved outputs, laid out by its slideshow metadata."""
     from nbconvert import SlidesExporter
+    from traitlets.config import Config
 
-    body, _ = SlidesExporter().from_filename(str(path))
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {CODE_HIDDEN_IN_SLIDES}
+    body, _ = SlidesExporter(config=config).from_filename(str(path))
     return save_file(out_dir / f"{path.stem}.slides.html", body.encode("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("header", help="refresh the badge and first cell of every notebook")
+    sub.add_parser("header", help="refresh the badge, first cell and slide tags of every notebook")
     run = sub.add_parser("run", help="execute notebooks in full mode and save their outputs")
     run.add_argument("notebooks", nargs="*", help="notebook files (default: all in notebooks/)")
     sub.add_parser("slides", help="build a slide deck per notebook into slides/")
