@@ -347,8 +347,8 @@ def read_result(path) -> RunResult:
     path = Path(path)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error})") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON text ({error})") from error
     if not isinstance(record, dict) or record.get("version") != RESULTS_VERSION:
         raise ValueError(f"{path} is not an experiment result of version {RESULTS_VERSION}")
     missing = [k for k in _REQUIRED if k not in record]
@@ -362,10 +362,20 @@ def read_result(path) -> RunResult:
         # A copied or renamed file would otherwise count twice, or as the wrong seed.
         raise ValueError(f"{path} holds {record['variant']} seed {record['seed']}, "
                          f"which belongs in a file named {expected}")
+    for field, key in (("model", "conv"), ("machine", "cpu"), ("machine", "torch_threads")):
+        if not isinstance(record[field], dict) or key not in record[field]:
+            raise ValueError(f"{path}: the field {field!r} lacks {key!r}")
     try:
         history = History.from_dict(record["history"])
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from error
+    if not history.epochs:
+        raise ValueError(f"{path} holds no finished epoch; a result needs at least one")
+    untested = [e.epoch for e in history.epochs if e.test_accuracy is None]
+    if untested:
+        # Every comparison in notebook 04 is of test accuracy after each epoch.
+        raise ValueError(f"{path} has no test accuracy for epochs {untested}; experiment "
+                         "results are tested after every epoch")
     return RunResult(record["variant"], int(record["seed"]), history, record, path)
 
 
@@ -523,7 +533,7 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
     ahead_everywhere = all(low > 0 for low in gap.low)
     if ahead_everywhere:
         lines.append(f"Per epoch: the standard twin has the higher test accuracy at every one of the "
-                     f"{len(gap.x)} epochs in all {n} seeds.")
+                     f"{len(gap.x)} epochs in all {_seeds(n)}.")
     else:
         behind = [int(e) for e, low in zip(gap.x, gap.low) if low <= 0]
         lines.append(f"Per epoch: the standard twin is not ahead in every seed; at epochs "
@@ -566,7 +576,7 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         base = "separable" if runs[0].record["model"]["conv"] == "separable" else "standard"
         reference = [r.history.epochs[-1].test_accuracy for r in results[base]]
         first = [r.history.epochs[0].test_accuracy for r in runs]
-        lines.append(f"{name} ({len(runs)} seeds): final test accuracy {_pm(final, 100)}% "
+        lines.append(f"{name} ({_seeds(len(runs))}): final test accuracy {_pm(final, 100)}% "
                      f"(epoch 1: {_pm(first, 100)}%) against {_pm(reference, 100)}% for {base}; "
                      f"the standard twin ends at {_pm([r.history.epochs[-1].test_accuracy for r in std], 100)}%.")
     return "\n".join(lines)
@@ -635,6 +645,19 @@ def _share_closed(variant_value: float, low: float, high: float) -> float | None
     return None if high <= low else (variant_value - low) / (high - low)
 
 
+def _seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+def _share_words(share: float, when: str) -> str:
+    """Where a variant lies between the separable model (0) and the standard twin (1), in words."""
+    if share < 0:
+        return f"falls below the separable model {when}"
+    if share > 1:
+        return f"passes the standard twin {when}"
+    return f"closes {share:.0%} of the gap {when}"
+
+
 def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str:
     """The verdict in a few plain sentences (Markdown) for notebook 04: which way each
     comparison went, chosen by the numbers in ``results``, with its spread over seeds."""
@@ -642,50 +665,69 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
     gap = paired_gap(results)
     epochs, n = int(gap.x[-1]), gap.seeds
     def mean(v): return sum(v) / len(v)
+    reached = {name: [time_to_accuracy(r.history, threshold) for r in results[name]]
+               for name in ("standard", "separable")}
+    all_reached = all(t is not None for found in reached.values() for t in found)
+    to_threshold = ""
+    if all_reached:
+        es = [t[0] for t in reached["standard"]]
+        ep = [t[0] for t in reached["separable"]]
+        to_threshold = (f" To reach {threshold:.0%} test accuracy it needs "
+                        f"{_span(ep, 1, 0, '')} epochs, the standard twin {_span(es, 1, 0, '')}.")
     points = []
     if all(low > 0 for low in gap.low):
-        points.append(f"**Per epoch, the seed is right.** The separable model starts "
-                      f"{100 * gap.mean[0]:.1f} points behind its standard twin and is still "
-                      f"{100 * gap.mean[-1]:.1f} points behind after {epochs} epochs (means over "
-                      f"{n} seeds); it is behind at every epoch in every seed.")
+        points.append(f"**Per epoch, the seed is right.** The separable model has the lower test "
+                      f"accuracy at every one of the {epochs} epochs in all {_seeds(n)}: "
+                      f"{100 * gap.mean[0]:.1f} points behind its standard twin after epoch 1 and "
+                      f"still {100 * gap.mean[-1]:.1f} behind after epoch {epochs} (means over "
+                      f"seeds).{to_threshold}")
     elif all(high < 0 for high in gap.high):
         points.append(f"**Per epoch, the seed is wrong here.** The separable model is ahead of its "
-                      f"standard twin at every epoch in all {n} seeds "
-                      f"(by {-100 * gap.mean[-1]:.1f} points after epoch {epochs}).")
+                      f"standard twin at every epoch in all {_seeds(n)} "
+                      f"(by {-100 * gap.mean[-1]:.1f} points after epoch {epochs}).{to_threshold}")
     else:
-        points.append(f"**Per epoch, no clear winner.** Over {n} seeds neither model is ahead at "
+        points.append(f"**Per epoch, no clear winner.** Over {_seeds(n)} neither model is ahead at "
                       f"every epoch (standard minus separable after epoch {epochs}: "
-                      f"{_span([gap.low[-1], gap.high[-1]])} points).")
+                      f"{_span([gap.low[-1], gap.high[-1]])} points).{to_threshold}")
 
     std_epoch = _median([e.seconds for r in results["standard"] for e in r.history.epochs])
     sep_epoch = _median([e.seconds for r in results["separable"] for e in r.history.epochs])
+    speed = (f"{std_epoch / sep_epoch:.1f}x quicker" if std_epoch >= sep_epoch
+             else f"{sep_epoch / std_epoch:.1f}x slower")
     matched = equal_time(results)
     diffs = [m.difference for m in matched]
     same_time = (f"after the training time of the separable model's "
                  f"{_span([m.behind_epochs for m in matched], 1, 0, '')} epochs the standard "
                  f"twin had finished {_span([m.ahead_epochs for m in matched], 1, 0, '')}")
     if None in diffs:
-        points.append(f"**Per second, the separable model is ahead.** Its epoch is "
-                      f"{std_epoch / sep_epoch:.1f}x quicker: {same_time} epochs in at least one "
-                      "seed, so it had nothing to show yet.")
+        points.append(f"**Per second, no comparison yet.** A separable epoch is {speed}: "
+                      f"{same_time} epochs in at least one seed, so it had no test accuracy "
+                      "to compare.")
     elif min(diffs) > 0:
-        points.append(f"**Per second on the machine that ran them, the separable model narrows the "
-                      f"gap but does not overtake.** Its epoch is {std_epoch / sep_epoch:.1f}x "
-                      f"quicker, yet {same_time} epochs and was ahead by "
-                      f"{_span(diffs)} points in every seed.")
+        # Narrower than the per-epoch gap after the same number of separable epochs, seed by seed.
+        standard_runs = {r.seed: r for r in results["standard"]}
+        per_epoch = [standard_runs[m.seed].history.epochs[m.behind_epochs - 1].test_accuracy
+                     - m.behind_accuracy for m in matched
+                     if len(standard_runs[m.seed].history.epochs) >= m.behind_epochs]
+        narrower = len(per_epoch) == len(matched) and all(
+            d < p for d, p in zip(diffs, per_epoch))
+        how = ("narrows the gap but does not overtake" if narrower
+               else "does not overtake")
+        compared = (f", less than its {_span(per_epoch)} after the same "
+                    f"{_span([m.behind_epochs for m in matched], 1, 0, '')} epochs" if narrower else "")
+        points.append(f"**Per second on the machine that ran them, the separable model {how}.** "
+                      f"A separable epoch is {speed}, yet {same_time} epochs and was ahead by "
+                      f"{_span(diffs)} points in every seed{compared}.")
     elif max(diffs) < 0:
-        points.append(f"**Per second on the machine that ran them, the picture flips.** A separable "
-                      f"epoch is {std_epoch / sep_epoch:.1f}x quicker: {same_time} epochs and "
-                      f"was behind by {_span([-d for d in diffs], sign='')} points in every seed.")
+        points.append(f"**Per second on the machine that ran them, the separable model is ahead.** "
+                      f"A separable epoch is {speed}: {same_time} epochs and was behind by "
+                      f"{_span([-d for d in diffs], sign='')} points in every seed.")
     else:
         points.append(f"**Per second on the machine that ran them, a draw.** A separable epoch is "
-                      f"{std_epoch / sep_epoch:.1f}x quicker; {same_time} epochs, and the "
-                      f"difference (standard minus separable) was {_span(diffs)} points: "
-                      "it changes sign between seeds.")
+                      f"{speed}; {same_time} epochs, and the difference (standard minus "
+                      f"separable) was {_span(diffs)} points: it changes sign between seeds.")
 
-    reached = {name: [time_to_accuracy(r.history, threshold) for r in results[name]]
-               for name in ("standard", "separable")}
-    if all(t is not None for found in reached.values() for t in found):
+    if all_reached:
         ss = [t[1] for t in reached["standard"]]
         sp = [t[1] for t in reached["separable"]]
         if max(sp) < min(ss) or max(ss) < min(sp):
@@ -697,6 +739,11 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
             points.append(f"To first reach {threshold:.0%} test accuracy the seeds overlap (standard "
                           f"{_span(ss, 1, 0, '')} s, separable {_span(sp, 1, 0, '')} s; checked "
                           "once per epoch): neither is reliably sooner.")
+    else:
+        counts = ", ".join(f"{name} {sum(t is not None for t in found)} of {_seeds(len(found))}"
+                           for name, found in reached.items())
+        points.append(f"Not every run reached {threshold:.0%} test accuracy within its epochs "
+                      f"({counts}), so time to {threshold:.0%} is not compared.")
 
     # In percent before averaging, as the results table does, so both print the same digits.
     final = {name: [100 * r.history.epochs[-1].test_accuracy for r in runs]
@@ -704,25 +751,41 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
     first = {name: [100 * r.history.epochs[0].test_accuracy for r in runs]
              for name, runs in results.items()}
     for name, runs in results.items():
-        if name in ("standard", "separable") or runs[0].record["model"]["conv"] != "separable":
+        if name in ("standard", "separable"):
             continue
+        base = "separable" if runs[0].record["model"]["conv"] == "separable" else "standard"
+        last = len(runs[0].history.epochs)
+        where = (f"({_seeds(len(runs))}: {mean(final[name]):.2f}% after epoch {last}, against "
+                 f"{mean(final['separable']):.2f}% separable and {mean(final['standard']):.2f}% "
+                 "standard")
+        if min(final[name]) > max(final[base]):
+            where += f"; each ends above every {base} seed)"
+        elif max(final[name]) < min(final[base]):
+            where += f"; each ends below every {base} seed)"
+        else:
+            where += f"; its seeds and the {base} ones overlap)"
         closed_first = _share_closed(mean(first[name]), mean(first["separable"]), mean(first["standard"]))
         closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
-        if closed_first is None or closed_final is None:
+        if base != "separable" or closed_first is None or closed_final is None:
+            points.append(f"**{name}** {where[1:-1]}.")
             continue
-        if min(final[name]) > max(final["separable"]):
-            spread = f"each of its {len(runs)} seeds ends above every separable seed"
-        elif max(final[name]) < min(final["separable"]):
-            spread = f"each of its {len(runs)} seeds ends below every separable seed"
+        if 0 <= closed_first <= 1 and 0 <= closed_final <= 1:
+            closed = (f"closes {closed_first:.0%} of the gap after epoch 1 and {closed_final:.0%} "
+                      f"of it after epoch {last}")
         else:
-            spread = f"its {len(runs)} seeds and the separable ones overlap"
-        points.append(f"**{name}** closes {closed_first:.0%} of the gap after epoch 1 and "
-                      f"{closed_final:.0%} of it after epoch {epochs} ({mean(final[name]):.2f}% "
-                      f"against {mean(final['separable']):.2f}% separable and "
-                      f"{mean(final['standard']):.2f}% standard; {spread}).")
+            closed = (f"{_share_words(closed_first, 'after epoch 1')} and "
+                      f"{_share_words(closed_final, f'after epoch {last}')}")
+        points.append(f"**{name}** {closed} {where}.")
     counts = sorted({len(runs) for runs in results.values()})
+    test_size = results["standard"][0].history.settings.get("test_size")
+    noise = ""
+    if test_size:
+        p = mean(final["standard"] + final["separable"]) / 100
+        noise = (f" One test accuracy on {test_size:,} images is itself uncertain by about "
+                 f"±{100 * (p * (1 - p) / test_size) ** 0.5:.1f} points (one standard error), "
+                 "so differences of that size between runs say little.")
     points.append(f"These are {' and '.join(map(str, counts))} seeds per model: enough to see the "
-                  "direction of a gap that every seed shows, not to pin a small one down.")
+                  f"direction of a gap that every seed shows, not to pin a small one down.{noise}")
     return "\n".join(f"- {p}" for p in points)
 
 

@@ -21,7 +21,7 @@ def fake_run(folder, variant, seed, accuracies, seconds=10.0, losses=None, conv=
     v = experiments.variant(variant)
     losses = losses or [1.0 / (e + 1) for e in range(len(accuracies))]
     history = History(variant, {"conv": conv or v.conv, "device": "cpu", "batch_size": 128,
-                                "train_size": 60_000},
+                                "train_size": 60_000, "test_size": 10_000},
                       [EpochStats(e + 1, losses[e], losses[e], a, seconds, 60_000 / seconds)
                        for e, a in enumerate(accuracies)], [2.3, 1.0])
     record = {"version": 1, "variant": variant, "seed": seed, "question": v.question,
@@ -100,27 +100,56 @@ def test_equal_time_and_plain_summary_turn_with_the_numbers(tmp_path):
     fake_run(tmp_path, "separable", 0, [0.70, 0.85, 0.89], seconds=30)
     (matched,) = equal_time(load_results(tmp_path))
     assert (matched.seconds, matched.ahead_epochs, matched.ahead_accuracy) == (90, 0, None)
-    assert "in at least one seed, so it had nothing to show yet" in plain_summary(load_results(tmp_path))
+    words = plain_summary(load_results(tmp_path))
+    assert ("**Per second, no comparison yet.** A separable epoch is 3.3x quicker: after the "
+            "training time of the separable model's 3 epochs the standard twin had finished 0 "
+            "epochs in at least one seed") in words
+    assert "To reach 87% test accuracy it needs 3 epochs, the standard twin 2." in words
 
     fake_run(tmp_path, "separable", 0, [0.70, 0.74, 0.76, 0.78], seconds=60)  # 240 s
     (matched,) = equal_time(load_results(tmp_path))
     assert (matched.seconds, matched.ahead_epochs) == (240, 2)
     assert matched.difference == pytest.approx(0.88 - 0.78)
     words = plain_summary(load_results(tmp_path))
-    assert "**Per epoch, the seed is right.** The separable model starts 10.0 points behind" in words
-    assert "narrows the gap but does not overtake" in words and "+10.0 points in every seed" in words
-    assert "the standard twin was sooner in every seed (standard 200 s, separable never" not in words
+    assert ("**Per epoch, the seed is right.** The separable model has the lower test accuracy at "
+            "every one of the 3 epochs in all 1 seed: 10.0 points behind its standard twin after "
+            "epoch 1 and still 14.0 behind after epoch 3") in words
+    # 0.88 - 0.78 after equal time, 0.90 - 0.76 after the same 3 epochs (standard has only 3)
+    assert "does not overtake" in words and "+10.0 points in every seed" in words
+    assert "narrows" not in words  # standard has no 4th epoch to compare with
+    assert ("Not every run reached 87% test accuracy within its epochs (standard 1 of 1 seed, "
+            "separable 0 of 1 seed), so time to 87% is not compared.") in words
+    assert "To reach 87%" not in words and "To first reach" not in words
+
+    fake_run(tmp_path, "standard", 0, [0.80, 0.88, 0.90, 0.91], seconds=100)
+    words = plain_summary(load_results(tmp_path))
+    assert ("the separable model narrows the gap but does not overtake.** A separable epoch is "
+            "1.7x quicker, yet after the training time of the separable model's 4 epochs the "
+            "standard twin had finished 2 epochs and was ahead by +10.0 points in every seed, less "
+            "than its +13.0 after the same 4 epochs.") in words
 
     fake_run(tmp_path, "separable", 0, [0.70, 0.95, 0.96, 0.97], seconds=60)
     words = plain_summary(load_results(tmp_path))
     assert "**Per epoch, no clear winner.**" in words
-    assert "the picture flips" in words and "behind by 9.0 points in every seed" in words
+    assert ("**Per second on the machine that ran them, the separable model is ahead.**" in words
+            and "behind by 9.0 points in every seed" in words)
 
-    fake_run(tmp_path, "standard", 1, [0.87, 0.90, 0.93], seconds=100)  # 87% after 100 s
+    fake_run(tmp_path, "standard", 1, [0.87, 0.90, 0.93, 0.94], seconds=100)  # 87% after 100 s
     fake_run(tmp_path, "separable", 1, [0.70, 0.85, 0.88, 0.89], seconds=60)  # after 180 s
     words = plain_summary(load_results(tmp_path))
     assert "a draw" in words and "-9.0 to +1.0 points" in words  # 0.88-0.97, 0.90-0.89
     assert "the seeds overlap" in words
+
+
+def test_plain_summary_when_the_separable_model_wins_and_is_slower(tmp_path):
+    for seed in (0, 1):
+        fake_run(tmp_path, "standard", seed, [0.80, 0.85, 0.86], seconds=30)
+        fake_run(tmp_path, "separable", seed, [0.85, 0.88, 0.90], seconds=45)
+    words = plain_summary(load_results(tmp_path))
+    assert ("**Per epoch, the seed is wrong here.** The separable model is ahead of its standard "
+            "twin at every epoch in all 2 seeds (by 4.0 points after epoch 3).") in words
+    assert "A separable epoch is 1.5x slower" in words and "quicker" not in words
+    assert "Not every run reached 87%" in words and "standard 0 of 2 seeds" in words
 
 
 def test_plain_summary_measures_what_a_variant_closes(tmp_path):
@@ -132,11 +161,19 @@ def test_plain_summary_measures_what_a_variant_closes(tmp_path):
     fake_run(tmp_path, "separable-selu", 0, [0.80, 0.87], seconds=35)
     words = plain_summary(load_results(tmp_path))
     assert ("**separable-bn** closes 100% of the gap after epoch 1 and 25% of it after epoch 2 "
-            "(89.00% against 88.00% separable and 92.00% standard; each of its 2 seeds ends above "
-            "every separable seed)") in words
-    assert "**separable-selu** closes 0% of the gap after epoch 1" in words
-    assert "each of its 1 seeds ends below every separable seed" in words
+            "(2 seeds: 89.00% after epoch 2, against 88.00% separable and 92.00% standard; each "
+            "ends above every separable seed)") in words
+    assert ("**separable-selu** closes 0% of the gap after epoch 1 and falls below the separable "
+            "model after epoch 2 (1 seed: 87.00% after epoch 2") in words
+    assert "each ends below every separable seed" in words
     assert "These are 1 and 2 seeds per model" in words
+    # about 90% correct of 10,000 images: sqrt(0.9 * 0.1 / 10,000) = 0.3 points
+    assert "uncertain by about ±0.3 points" in words
+
+    fake_run(tmp_path, "separable-selu", 0, [0.95, 0.93], seconds=35)
+    words = plain_summary(load_results(tmp_path))
+    assert ("**separable-selu** passes the standard twin after epoch 1 and passes the standard twin "
+            "after epoch 2 (1 seed: 93.00%") in words
 
 
 def test_verdict_needs_both_models(tmp_path):
@@ -168,6 +205,29 @@ def test_bad_result_files_are_named(tmp_path):
     with pytest.raises(ValueError, match="holds standard seed 0, which belongs in a file named "
                                          "standard-seed0.json"):
         read_result(copy)
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda r: r.update(version=2), "not an experiment result of version 1"),
+    (lambda r: r["history"].update(epochs=[]), "holds no finished epoch"),
+    (lambda r: r["history"]["epochs"][1].update(test_accuracy=None), r"no test accuracy for epochs \[2\]"),
+    (lambda r: r["model"].pop("conv"), "the field 'model' lacks 'conv'"),
+    (lambda r: r.update(machine="a laptop"), "the field 'machine' lacks 'cpu'"),
+])
+def test_incomplete_result_files_are_refused(tmp_path, spoil, message):
+    path = fake_run(tmp_path, "separable", 0, [0.7, 0.8])
+    record = json.loads(path.read_text())
+    spoil(record)
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match=message):
+        read_result(path)
+
+
+def test_a_result_file_that_is_not_text_is_refused(tmp_path):
+    path = tmp_path / "separable-seed0.json"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ValueError, match="separable-seed0.json is not valid JSON text"):
+        read_result(path)
 
 
 def test_command_line_refuses_a_subset_in_the_committed_folder(capsys):
