@@ -645,6 +645,23 @@ def _share_closed(variant_value: float, low: float, high: float) -> float | None
     return None if high <= low else (variant_value - low) / (high - low)
 
 
+def _reached_sentence(runs: list[RunResult], main_pair: list[RunResult], threshold: float) -> str:
+    """When a variant's runs first reached ``threshold``, against the standard and separable runs."""
+    reached = [time_to_accuracy(r.history, threshold) for r in runs]
+    if any(t is None for t in reached):
+        return (f" {sum(t is not None for t in reached)} of its {_seeds(len(runs))} reached "
+                f"{threshold:.0%} test accuracy.")
+    seconds = [t[1] for t in reached]
+    epochs = [t[0] for t in reached]
+    text = (f" It first reached {threshold:.0%} after {_span(epochs, 1, 0, '')} "
+            f"epoch{'s' if max(epochs) > 1 else ''}, {_span(seconds, 1, 0, '')} s")
+    others = [time_to_accuracy(r.history, threshold) for r in main_pair]
+    others = [t[1] for t in others if t is not None]
+    if others and max(seconds) < min(others):
+        return text + f": sooner than any standard or separable seed (from {min(others):.0f} s)."
+    return text + "."
+
+
 def _seeds(n: int) -> str:
     return f"{n} seed" if n == 1 else f"{n} seeds"
 
@@ -750,6 +767,7 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
              for name, runs in results.items()}
     first = {name: [100 * r.history.epochs[0].test_accuracy for r in runs]
              for name, runs in results.items()}
+    main_pair = results["standard"] + results["separable"]
     for name, runs in results.items():
         if name in ("standard", "separable"):
             continue
@@ -767,7 +785,7 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
         closed_first = _share_closed(mean(first[name]), mean(first["separable"]), mean(first["standard"]))
         closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
         if base != "separable" or closed_first is None or closed_final is None:
-            points.append(f"**{name}** {where[1:-1]}.")
+            points.append(f"**{name}** {where[1:-1]}.{_reached_sentence(runs, main_pair, threshold)}")
             continue
         if 0 <= closed_first <= 1 and 0 <= closed_final <= 1:
             closed = (f"closes {closed_first:.0%} of the gap after epoch 1 and {closed_final:.0%} "
@@ -775,7 +793,7 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
         else:
             closed = (f"{_share_words(closed_first, 'after epoch 1')} and "
                       f"{_share_words(closed_final, f'after epoch {last}')}")
-        points.append(f"**{name}** {closed} {where}.")
+        points.append(f"**{name}** {closed} {where}.{_reached_sentence(runs, main_pair, threshold)}")
     counts = sorted({len(runs) for runs in results.values()})
     test_size = results["standard"][0].history.settings.get("test_size")
     noise = ""
