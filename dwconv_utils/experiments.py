@@ -93,7 +93,8 @@ def committed_results(repository_url: str | None = None) -> Path:
     ``results/reference_cnn`` beside the package. Where the package was
     installed from the repository without the rest of it (Colab's first
     cell), the repository is shallow-cloned once into the user cache
-    (``~/.cache/dwconv_utils/repository``) and its results folder used.
+    (``~/.cache/dwconv_utils/repository-<hash of the URL>``) and its results
+    folder used; a clone of another URL is never taken for it.
     """
     local = default_folder()
     if local.is_dir():
@@ -101,7 +102,8 @@ def committed_results(repository_url: str | None = None) -> Path:
     from .data import cache_folder
     from .notebook import BRANCH, REPOSITORY_URL
     url = repository_url or REPOSITORY_URL
-    clone = cache_folder().parent / "repository"
+    import hashlib
+    clone = cache_folder().parent / f"repository-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
     found = clone / "results" / "reference_cnn"
     if found.is_dir():
         return found

@@ -3,6 +3,7 @@ and the committed results themselves."""
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -282,14 +283,17 @@ def test_committed_results_are_cloned_when_the_checkout_lacks_them(tmp_path, mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
     found = committed_results(f"file://{repo}")
-    assert found == tmp_path / "cache" / "dwconv_utils" / "repository" / "results" / "reference_cnn"
+    assert found.parent.parent.parent == tmp_path / "cache" / "dwconv_utils"
+    assert found.relative_to(found.parent.parent) == Path("results") / "reference_cnn"
     assert list(load_results(found)) == ["standard"]
-    assert committed_results("file:///nowhere") == found  # cloned once, then reused
+    shutil.rmtree(repo)
+    assert committed_results(f"file://{repo}") == found  # cloned once, then reused
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache2"))
+    # Another URL is never served from that clone: it is cloned (and here fails) on its own.
     with pytest.raises(FileNotFoundError, match="cloning file:///nowhere"):
         committed_results("file:///nowhere")
-    assert not list((tmp_path / "cache2" / "dwconv_utils").glob(".repository-*"))
+    assert not list((tmp_path / "cache" / "dwconv_utils").glob(".repository-*"))
+    assert [p.name for p in (tmp_path / "cache" / "dwconv_utils").iterdir()] == [found.parent.parent.name]
 
 
 def test_committed_results_are_full_runs_of_every_variant():
