@@ -134,6 +134,19 @@ def param_ratio(N, Dk, M, depth_multiplier: int = 1):
 
 # --- counting a real model --------------------------------------------------
 
+# The kinds cost_table gives layers with mult-adds; every other layer is named by its class
+# (BatchNorm2d, ReLU, ...) and does none. Notebook 05 groups those as OTHER_LAYERS.
+CONV_KINDS = ("standard", "grouped", "depthwise", "pointwise")
+COUNTED_KINDS = CONV_KINDS + ("linear",)
+OTHER_LAYERS = "other layers"
+
+
+def kind_group(kind: str) -> str:
+    """A ``cost_table`` kind grouped for a summary: the kinds with mult-adds stay,
+    everything else (BatchNorm, ReLU, pooling, ...) is OTHER_LAYERS."""
+    return kind if kind in COUNTED_KINDS else OTHER_LAYERS
+
+
 def conv_kind(conv: nn.Conv2d) -> str:
     """'standard', 'pointwise' (1x1, dense), 'depthwise' or 'grouped'."""
     if conv.groups == 1:

@@ -593,7 +593,8 @@ def plot_confident_mistakes(images, labels, predictions, confidence, classes, co
 # Notebook 05: time against FLOPs.
 from .speed import (BETWEEN_LAYERS, COUNTED_KINDS, CONV_PARTS, OTHER_LAYERS,  # noqa: E402
                      SHARE_ORDER, kind_group)
-_KIND_LABELS = {"standard": "standard conv", "depthwise": "depthwise", "pointwise": "pointwise 1x1",
+_KIND_LABELS = {"standard": "standard conv", "grouped": "grouped conv", "depthwise": "depthwise",
+                "pointwise": "pointwise 1x1",
                 "linear": "fully connected", OTHER_LAYERS: "BatchNorm, ReLU, pooling",
                 BETWEEN_LAYERS: "between layers"}
 
@@ -612,15 +613,17 @@ def plot_time_shares(results, title: str = "Share of the mult-adds vs share of t
     """For each model, its mult-adds and its forward time as 100% bars split by layer kind
     (notebook 05). ``results`` maps a label to a ``time_layers`` result."""
     labels = list(results)
+    all_shares = {label: results[label].shares() for label in labels}
+    kinds = [k for k in SHARE_ORDER if any(k in shares for shares in all_shares.values())]
     fig, ax = plt.subplots(figsize=(12, 1.0 + 1.35 * len(labels)))
     ticks = []
     for i, label in enumerate(labels):
-        shares = results[label].shares()
+        shares = all_shares[label]
         for j, what in enumerate(("mult-adds", "time")):
             y = 3 * i + j
             ticks.append((y, f"{label}: {what}"))
             left = 0.0
-            for kind in SHARE_ORDER:
+            for kind in kinds:
                 width = 100 * shares.get(kind, (0.0, 0.0))[j]
                 ax.barh(y, width, left=left, height=0.8, color=_share_color(kind))
                 if width >= 6:
@@ -633,7 +636,7 @@ def plot_time_shares(results, title: str = "Share of the mult-adds vs share of t
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of the model's total (%)")
     ax.set_title(title)
-    _kind_legend(fig, SHARE_ORDER, 3)
+    _kind_legend(fig, kinds, 3)
     fig.tight_layout(rect=(0, 0.16 if len(labels) > 1 else 0.25, 1, 1))
     return fig
 
@@ -654,7 +657,8 @@ def plot_time_by_block(times, title: str):
     ``times`` is a ``time_layers`` result; the time panel shows where a forward
     pass really goes, next to where its mult-adds go.
     """
-    kinds = COUNTED_KINDS + (OTHER_LAYERS,)
+    present = {kind_group(r["kind"]) for r in times.rows}
+    kinds = [k for k in COUNTED_KINDS + (OTHER_LAYERS,) if k in present]
     fig, axes = plt.subplots(1, 2, figsize=(12, 6.2), sharey=True)
     for ax, what, scale, unit in zip(axes, ("mult_adds", "seconds"), (1e6, 1e-3),
                                      ("mult-adds (millions)", "time (ms)")):

@@ -23,25 +23,17 @@ import torch
 from torch import nn
 
 from . import _checks
-from .cost import (cost_ratio, cost_table, depthwise_conv_macs, depthwise_conv_params,
-                   pointwise_conv_macs, pointwise_conv_params, standard_conv_macs,
-                   standard_conv_params)
+from .cost import (COUNTED_KINDS, OTHER_LAYERS, cost_ratio, cost_table, depthwise_conv_macs,
+                   depthwise_conv_params, kind_group, pointwise_conv_macs, pointwise_conv_params,
+                   standard_conv_macs, standard_conv_params)
 from .device import pick_device
 from .tables import Table
 from .timing import Timing, measure, measure_interleaved, synchronize
 
 ELEMENT_BYTES = 4  # float32
 CONV_PARTS = ("standard", "depthwise", "pointwise")
-COUNTED_KINDS = ("standard", "depthwise", "pointwise", "linear")
-OTHER_LAYERS = "other layers"    # BatchNorm, ReLU, pooling, flatten: no mult-adds
 BETWEEN_LAYERS = "between layers"  # work outside the layer modules (functional ReLUs, glue)
 SHARE_ORDER = COUNTED_KINDS + (OTHER_LAYERS, BETWEEN_LAYERS)
-
-
-def kind_group(kind: str) -> str:
-    """A ``cost_table`` kind as notebook 05 groups it: the conv kinds and "linear" stay,
-    everything else (BatchNorm, ReLU, pooling, ...) is OTHER_LAYERS."""
-    return kind if kind in COUNTED_KINDS else OTHER_LAYERS
 
 
 # --- memory traffic and arithmetic intensity ---------------------------------

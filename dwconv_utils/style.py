@@ -1,7 +1,7 @@
 """One look for every figure: projector-sized fonts, white background, fixed colours.
 
 The same concept has the same colour in every notebook: standard convolution
-blue, separable orange, depthwise green, pointwise purple.
+blue, separable orange, depthwise green, pointwise purple, grouped cyan.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ COLORS = {
     "separable": "#ff7f0e",
     "depthwise": "#2ca02c",
     "pointwise": "#9467bd",
+    "grouped": "#17becf",
     "linear": "#7f7f7f",
     "other": "#bcbd22",
 }

@@ -11,7 +11,7 @@ from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, compare_costs,
                           flop_counter_macs, formula_check, mobilenet_v1, param_ratio,
                           pointwise_conv_macs, pointwise_conv_params, separable_conv_macs,
                           separable_conv_params, standard_conv_macs, standard_conv_params)
-from dwconv_utils.cost import totals_by_top_layer
+from dwconv_utils.cost import COUNTED_KINDS, OTHER_LAYERS, kind_group, totals_by_top_layer
 
 
 def forward_flops(model, shape):
@@ -172,7 +172,12 @@ def test_cost_table_equals_flop_counter_on_random_nets():
         assert 2 * table.total_macs == forward_flops(model, shape)
         assert table.total_params == sum(p.numel() for p in model.parameters())
         kinds_seen.update(r["kind"] for r in table.rows)
+        # The kinds with mult-adds are exactly COUNTED_KINDS, so a summary that groups the
+        # rest as "other layers" (notebook 05) never hides a layer's work there.
+        for r in table.rows:
+            assert (r["mult_adds"] > 0) == (kind_group(r["kind"]) != OTHER_LAYERS), r
     assert {"standard", "depthwise", "grouped", "pointwise", "linear"} <= kinds_seen
+    assert kinds_seen & set(COUNTED_KINDS) == set(COUNTED_KINDS)
 
 
 def test_linear_on_a_sequence_counts_every_position():

@@ -5,6 +5,7 @@ matplotlib.use("Agg")  # this module only: the figures are drawn off-screen
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 from dwconv_utils import ReferenceCNN, mobilenet_v1  # noqa: E402
 from dwconv_utils.plots import (plot_roofline, plot_speed_settings, plot_time_by_block,  # noqa: E402
@@ -22,6 +23,24 @@ def test_share_bars_two_per_model(timed):
     fig = plot_time_shares(timed, "shares")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["seed CNN: mult-adds", "seed CNN: time", "MobileNet: mult-adds", "MobileNet: time"]
+    assert _legend(fig) == ["standard conv", "depthwise", "pointwise 1x1", "fully connected",
+                            "BatchNorm, ReLU, pooling", "between layers"]
+    plt.close(fig)
+
+
+def _legend(fig) -> list[str]:
+    return [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_figures_name_only_the_kinds_a_model_has_and_grouped_convs_as_such():
+    model = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1, groups=2), torch.nn.ReLU(),
+                                torch.nn.Conv2d(8, 8, 1))
+    times = time_layers(model, (1, 4, 10, 10), repeats=1, warmup=0)
+    fig = plot_time_shares({"grouped": times})
+    assert _legend(fig) == ["grouped conv", "pointwise 1x1", "BatchNorm, ReLU, pooling", "between layers"]
+    plt.close(fig)
+    fig = plot_time_by_block(times, "blocks")
+    assert _legend(fig) == ["grouped conv", "pointwise 1x1", "BatchNorm, ReLU, pooling"]
     plt.close(fig)
 
 

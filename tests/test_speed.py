@@ -52,6 +52,17 @@ def test_time_layers_rows_follow_cost_table():
     assert next(model.parameters()).is_contiguous()
 
 
+def test_a_grouped_conv_keeps_its_own_kind_in_the_shares():
+    # ResNeXt-style grouped convs do mult-adds: they must not be lumped with BatchNorm and ReLU.
+    model = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1, groups=2), torch.nn.ReLU(),
+                                torch.nn.Conv2d(8, 8, 1))
+    times = time_layers(model, (1, 4, 10, 10), repeats=1, warmup=0)
+    shares = times.shares()
+    grouped, pointwise = 3 * 3 * 2 * 8 * 100, 8 * 8 * 100
+    assert shares["grouped"][0] == pytest.approx(grouped / (grouped + pointwise))
+    assert shares[OTHER_LAYERS][0] == 0 and "standard" not in shares
+
+
 def test_time_layers_in_channels_last_leaves_the_model_alone():
     model = mobilenet_v1(width_multiplier=0.25, resolution=32)
     model.train()
