@@ -72,6 +72,8 @@ VARIANTS = (
             question="does BatchNorm after the depthwise and pointwise steps (as in MobileNet) close the gap?"),
     Variant("separable-selu", "separable", activation="selu",
             question="the seed's other activation: does selu change the picture?"),
+    Variant("standard-bn", "standard", batch_norm=True, group=2,
+            question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 
