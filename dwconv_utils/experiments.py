@@ -2,7 +2,7 @@
 
 Notebook 04 tests the seed's claim that the separable CNN "converges more
 slowly" than its standard twin. That needs several seeds and ten epochs of
-full Fashion-MNIST per model, about an hour and a half on a 2-core CPU, so
+full Fashion-MNIST per model, about two and a half hours on a 2-core CPU, so
 this script runs them and writes one JSON file per (variant, seed) under
 ``results/reference_cnn/``: the training history, the settings and seed,
 the machine, the library versions, the wall-clock time and how busy the
@@ -58,6 +58,7 @@ class Variant:
     main: bool = False  # main comparison (MAIN_SEEDS) or a variant (VARIANT_SEEDS)
     group: int = 1      # runs go group by group: 0 the main pair, then 1 the variants
     question: str = ""
+    twin: str = ""      # the variant with the other conv and otherwise the same settings
 
     def model(self) -> ReferenceCNN:
         return ReferenceCNN(self.conv, self.activation, self.batch_norm)
@@ -72,7 +73,7 @@ VARIANTS = (
             question="does BatchNorm after the depthwise and pointwise steps (as in MobileNet) close the gap?"),
     Variant("separable-selu", "separable", activation="selu",
             question="the seed's other activation: does selu change the picture?"),
-    Variant("standard-bn", "standard", batch_norm=True, group=2,
+    Variant("standard-bn", "standard", batch_norm=True, group=2, twin="separable-bn",
             question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
@@ -583,6 +584,13 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         lines.append(f"{name} ({_seeds(len(runs))}): final test accuracy {_pm(final, 100)}% "
                      f"(epoch 1: {_pm(first, 100)}%) against {_pm(reference, 100)}% for {base}; "
                      f"the standard twin ends at {_pm([r.history.epochs[-1].test_accuracy for r in std], 100)}%.")
+        twin = variant(name).twin
+        if twin in results and base == "standard":
+            pair = paired_gap(results, name, twin)
+            lines.append(f"{name} minus {twin} (paired by seed, {_seeds(pair.seeds)}): "
+                         f"{100 * pair.mean[0]:+.1f} points after epoch 1 ({_span([pair.low[0], pair.high[0]])}) "
+                         f"and {100 * pair.mean[-1]:+.1f} after epoch {int(pair.x[-1])} "
+                         f"({_span([pair.low[-1], pair.high[-1]])}).")
     return "\n".join(lines)
 
 
@@ -664,6 +672,55 @@ def _reached_sentence(runs: list[RunResult], main_pair: list[RunResult], thresho
     if others and max(seconds) < min(others):
         return text + f": sooner than any standard or separable seed (from {min(others):.0f} s)."
     return text + "."
+
+
+def _change_words(v: Variant) -> str:
+    """What a variant changes in the seed's model, in words: "BatchNorm", "selu", ..."""
+    changes = (["BatchNorm"] if v.batch_norm else []) + \
+        ([v.activation] if v.activation != "relu" else []) + \
+        ([f"learning rate {v.lr:g}"] if v.lr != DEFAULT_LR else [])
+    return " and ".join(changes) or "the same settings"
+
+
+def _twin_sentence(results: dict[str, list[RunResult]], standard: str, separable: str) -> str:
+    """The gap between ``standard`` and its separable twin (one change made to both) against
+    the gap between the plain standard and separable models: per epoch, then at equal
+    training time. Spreads are compared as ranges over seeds, since a seed fixes different
+    weights in different models."""
+    plain, changed = paired_gap(results), paired_gap(results, standard, separable)
+    last = min(len(plain.x), len(changed.x))
+    both = f"With {_change_words(variant(standard))} in both models"
+    if all(low > 0 for low in changed.low[:last]):
+        text = (f"{both}, the standard one is ahead at every one of the {last} epochs in all "
+                f"{_seeds(changed.seeds)}.")
+    elif all(high < 0 for high in changed.high[:last]):
+        text = (f"{both}, the separable one is ahead at every one of the {last} epochs in all "
+                f"{_seeds(changed.seeds)}.")
+    else:
+        text = f"{both}, neither is ahead at every epoch in every seed."
+
+    def compared(when: int) -> str:
+        if changed.high[when] < plain.low[when]:
+            return "smaller in every seed"
+        if changed.low[when] > plain.high[when]:
+            return "larger in every seed"
+        return "within the plain pair's spread"
+    text += (f" {standard} minus {separable}: {_span([changed.low[0], changed.high[0]])} points after "
+             f"epoch 1 and {_span([changed.low[last - 1], changed.high[last - 1]])} after epoch "
+             f"{last}, against {_span([plain.low[0], plain.high[0]])} and "
+             f"{_span([plain.low[last - 1], plain.high[last - 1]])} for standard minus separable: "
+             f"{compared(0)} after epoch 1, {compared(last - 1)} after epoch {last}.")
+    matched = equal_time(results, standard, separable)
+    diffs = [m.difference for m in matched]
+    when = (f" At equal training time ({separable}'s {matched[0].behind_epochs} epochs, "
+            f"{_span([m.seconds for m in matched], 1, 0, '')} s)")
+    if None in diffs:
+        return text + f"{when} {standard} had not finished an epoch in at least one seed."
+    if min(diffs) > 0:
+        return text + f"{when} {standard} was ahead by {_span(diffs)} points in every seed."
+    if max(diffs) < 0:
+        return text + f"{when} {separable} was ahead by {_span([-d for d in diffs], sign='')} points in every seed."
+    return text + f"{when} the difference was {_span(diffs)} points: it changes sign between seeds."
 
 
 def _seeds(n: int) -> str:
@@ -788,6 +845,12 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
             where += f"; its seeds and the {base} ones overlap)"
         closed_first = _share_closed(mean(first[name]), mean(first["separable"]), mean(first["standard"]))
         closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
+        twin = variant(name).twin
+        if base == "standard" and twin in results:
+            points.append(f"**{name}** {where[1:-1]}."
+                          f"{_reached_sentence(runs, main_pair, threshold)} "
+                          f"{_twin_sentence(results, name, twin)}")
+            continue
         if base != "separable" or closed_first is None or closed_final is None:
             points.append(f"**{name}** {where[1:-1]}.{_reached_sentence(runs, main_pair, threshold)}")
             continue

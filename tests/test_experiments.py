@@ -39,7 +39,8 @@ def test_plan_runs_the_main_pair_first_interleaved_by_seed():
     assert runs[:len(main)] == main
     assert runs[len(main):len(main) + 4] == [("separable-bn", 0), ("separable-selu", 0),
                                              ("separable-bn", 1), ("separable-selu", 1)]
-    assert len(runs) == 2 * len(MAIN_SEEDS) + 2 * len(VARIANT_SEEDS)
+    assert runs[len(main) + 4:] == [("standard-bn", 0), ("standard-bn", 1)]  # added later, run last
+    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS)
     assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
 
 
@@ -181,6 +182,36 @@ def test_plain_summary_measures_what_a_variant_closes(tmp_path):
     assert "1 of its 2 seeds reached 87% test accuracy." in words
     assert ("**separable-selu** passes the standard twin after epoch 1 and passes the standard twin "
             "after epoch 2 (1 seed: 93.00%") in words
+
+
+def test_plain_summary_compares_the_fair_twins(tmp_path):
+    for seed in (0, 1):
+        fake_run(tmp_path, "standard", seed, [0.90, 0.92], seconds=100)
+        fake_run(tmp_path, "separable", seed, [0.80, 0.88], seconds=30)
+        fake_run(tmp_path, "separable-bn", seed, [0.89, 0.89], seconds=35)   # 2 epochs in 70 s
+    fake_run(tmp_path, "standard-bn", 0, [0.92, 0.95], seconds=30)
+    fake_run(tmp_path, "standard-bn", 1, [0.92, 0.95], seconds=30)
+    words = plain_summary(load_results(tmp_path))
+    assert ("With BatchNorm in both models, the standard one is ahead at every one of the 2 epochs "
+            "in all 2 seeds. standard-bn minus separable-bn: +3.0 points after epoch 1 and +6.0 "
+            "after epoch 2, against +10.0 and +4.0 for standard minus separable: smaller in every "
+            "seed after epoch 1, larger in every seed after epoch 2. At equal training time "
+            "(separable-bn's 2 epochs, 70 s) standard-bn was ahead by +6.0 points in every seed.") in words
+    assert ("standard-bn minus separable-bn (paired by seed, 2 seeds): +3.0 points after epoch 1 "
+            "(+3.0) and +6.0 after epoch 2 (+6.0).") in verdict(load_results(tmp_path))
+
+    fake_run(tmp_path, "standard-bn", 1, [0.88, 0.88], seconds=30)
+    words = plain_summary(load_results(tmp_path))
+    assert ("With BatchNorm in both models, neither is ahead at every epoch in every seed. "
+            "standard-bn minus separable-bn: -1.0 to +3.0 points after epoch 1 and -1.0 to +6.0 "
+            "after epoch 2, against +10.0 and +4.0 for standard minus separable: smaller in every "
+            "seed after epoch 1, within the plain pair's spread after epoch 2. At equal training "
+            "time (separable-bn's 2 epochs, 70 s) the difference was -1.0 to +6.0 points: it "
+            "changes sign between seeds.") in words
+
+    fake_run(tmp_path, "standard-bn", 1, [0.92, 0.95], seconds=100)  # no epoch done by 70 s
+    words = plain_summary(load_results(tmp_path))
+    assert "standard-bn had not finished an epoch in at least one seed." in words
 
 
 def test_verdict_needs_both_models(tmp_path):
