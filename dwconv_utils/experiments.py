@@ -212,6 +212,8 @@ def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
             batch_size: int = DEFAULT_BATCH_SIZE, device=None, data_note: str = "",
             progress: bool = True, command: str = "") -> tuple[dict, ReferenceCNN]:
     """Train one (variant, seed); return the JSON-ready result record and the trained model."""
+    # Before training: a run must record the code it ran, not the tree as it was when it ended.
+    machine = machine_info()
     torch.manual_seed(seed)
     model = v.model()
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -228,7 +230,7 @@ def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
         # CPU seconds / wall seconds: near the thread count on a quiet machine, lower when busy.
         "cpu_per_wall": round((time.process_time() - cpu_before) / wall, 3),
         "load_average_before": load_before, "load_average_after": _load_average(),
-        "machine": machine_info(),
+        "machine": machine,
         "command": command,
         "history": _rounded(history.to_dict()),
     }

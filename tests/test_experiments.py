@@ -214,6 +214,25 @@ def test_plain_summary_compares_the_fair_twins(tmp_path):
     assert "standard-bn had not finished an epoch in at least one seed." in words
 
 
+def test_a_run_records_the_code_and_machine_it_started_with(monkeypatch):
+    # Hours of training: the tree may change meanwhile, the record must name what ran.
+    state = {"tree": "as imported"}
+    monkeypatch.setattr(experiments, "machine_info",
+                        lambda: {"cpu": "test CPU", "torch_threads": 1, "git_commit": state["tree"]})
+    real_fit = experiments.fit
+
+    def fit_then_edit(*args, **kwargs):
+        history = real_fit(*args, **kwargs)
+        state["tree"] = "edited during the run"
+        return history
+    monkeypatch.setattr(experiments, "fit", fit_then_edit)
+    images, labels = torch.zeros(8, 1, 28, 28), torch.zeros(8, dtype=torch.long)
+    record, _ = experiments.run_one(experiments.variant("separable"), 0, (images, labels),
+                                    (images, labels), epochs=1, progress=False)
+    assert record["machine"]["git_commit"] == "as imported"
+    assert state["tree"] == "edited during the run"
+
+
 def test_verdict_needs_both_models(tmp_path):
     fake_run(tmp_path, "separable", 0, [0.7])
     with pytest.raises(ValueError, match="needs results for 'standard'"):
