@@ -136,8 +136,7 @@ def param_ratio(N, Dk, M, depth_multiplier: int = 1):
 
 # The kinds cost_table gives layers with mult-adds; every other layer is named by its class
 # (BatchNorm2d, ReLU, ...) and does none. Notebook 05 groups those as OTHER_LAYERS.
-CONV_KINDS = ("standard", "grouped", "depthwise", "pointwise")
-COUNTED_KINDS = CONV_KINDS + ("linear",)
+COUNTED_KINDS = ("standard", "grouped", "depthwise", "pointwise", "linear")
 OTHER_LAYERS = "other layers"
 
 

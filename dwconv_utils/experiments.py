@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import hashlib
 import json
 import os
 import platform
@@ -56,7 +57,7 @@ class Variant:
     batch_norm: bool = False
     lr: float = DEFAULT_LR
     main: bool = False  # main comparison (MAIN_SEEDS) or a variant (VARIANT_SEEDS)
-    group: int = 1      # runs go group by group: 0 the main pair, then 1 the variants
+    group: int = 1      # runs go group by group: 0 the main pair, 1 the variants, 2 added later
     question: str = ""
     twin: str = ""      # the variant with the other conv and otherwise the same settings
 
@@ -105,7 +106,6 @@ def committed_results(repository_url: str | None = None) -> Path:
     from .data import cache_folder
     from .notebook import BRANCH, REPOSITORY_URL
     url = repository_url or REPOSITORY_URL
-    import hashlib
     clone = cache_folder().parent / f"repository-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
     found = clone / "results" / "reference_cnn"
     if found.is_dir():
