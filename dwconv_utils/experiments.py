@@ -849,7 +849,7 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
         closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
         twin = variant(name).twin
         if base == "standard" and twin in results:
-            points.append(f"**{name}** {where[1:-1]}."
+            points.append(f"**{name}**, the fair twin of {twin} {where}."
                           f"{_reached_sentence(runs, main_pair, threshold)} "
                           f"{_twin_sentence(results, name, twin)}")
             continue
