@@ -540,7 +540,7 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
     ahead_everywhere = all(low > 0 for low in gap.low)
     if ahead_everywhere:
         lines.append(f"Per epoch: the standard twin has the higher test accuracy at every one of the "
-                     f"{len(gap.x)} epochs in all {_seeds(n)}.")
+                     f"{len(gap.x)} epochs in {_all_seeds(n)}.")
     else:
         behind = [int(e) for e, low in zip(gap.x, gap.low) if low <= 0]
         lines.append(f"Per epoch: the standard twin is not ahead in every seed; at epochs "
@@ -693,11 +693,11 @@ def _twin_sentence(results: dict[str, list[RunResult]], standard: str, separable
     last = min(len(plain.x), len(changed.x))
     both = f"With {_change_words(variant(standard))} in both models"
     if all(low > 0 for low in changed.low[:last]):
-        text = (f"{both}, the standard one is ahead at every one of the {last} epochs in all "
-                f"{_seeds(changed.seeds)}.")
+        text = (f"{both}, the standard one is ahead at every one of the {last} epochs in "
+                f"{_all_seeds(changed.seeds)}.")
     elif all(high < 0 for high in changed.high[:last]):
-        text = (f"{both}, the separable one is ahead at every one of the {last} epochs in all "
-                f"{_seeds(changed.seeds)}.")
+        text = (f"{both}, the separable one is ahead at every one of the {last} epochs in "
+                f"{_all_seeds(changed.seeds)}.")
     else:
         text = f"{both}, neither is ahead at every epoch in every seed."
 
@@ -729,6 +729,10 @@ def _seeds(n: int) -> str:
     return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
+def _all_seeds(n: int) -> str:
+    return {1: "the 1 seed", 2: "both seeds"}.get(n, f"all {n} seeds")
+
+
 def _share_words(share: float, when: str) -> str:
     """Where a variant lies between the separable model (0) and the standard twin (1), in words."""
     if share < 0:
@@ -757,13 +761,13 @@ def plain_summary(results: dict[str, list[RunResult]], threshold: float = 0.87) 
     points = []
     if all(low > 0 for low in gap.low):
         points.append(f"**Per epoch, the seed is right.** The separable model has the lower test "
-                      f"accuracy at every one of the {epochs} epochs in all {_seeds(n)}: "
+                      f"accuracy at every one of the {epochs} epochs in {_all_seeds(n)}: "
                       f"{100 * gap.mean[0]:.1f} points behind its standard twin after epoch 1 and "
                       f"still {100 * gap.mean[-1]:.1f} behind after epoch {epochs} (means over "
                       f"seeds).{to_threshold}")
     elif all(high < 0 for high in gap.high):
         points.append(f"**Per epoch, the seed is wrong here.** The separable model is ahead of its "
-                      f"standard twin at every epoch in all {_seeds(n)} "
+                      f"standard twin at every epoch in {_all_seeds(n)} "
                       f"(by {-100 * gap.mean[-1]:.1f} points after epoch {epochs}).{to_threshold}")
     else:
         points.append(f"**Per epoch, no clear winner.** Over {_seeds(n)} neither model is ahead at "

@@ -80,7 +80,7 @@ def test_verdict_words_follow_the_numbers(tmp_path):
     fake_run(tmp_path, "separable", 0, [0.70, 0.85, 0.89], seconds=30)
     fake_run(tmp_path, "separable", 1, [0.72, 0.80, 0.88], seconds=40)
     text = verdict(load_results(tmp_path), 0.87)
-    assert "higher test accuracy at every one of the 3 epochs in all 2 seeds" in text
+    assert "higher test accuracy at every one of the 3 epochs in both seeds" in text
     assert "+11.0 points after epoch 1 (seeds: +10.0 to +12.0)" in text
     # standard: 200 and 330 s to 87%; separable: 90 and 120 s.
     assert "the separable model gets there sooner in every seed" in text
@@ -114,7 +114,7 @@ def test_equal_time_and_plain_summary_turn_with_the_numbers(tmp_path):
     assert matched.difference == pytest.approx(0.88 - 0.78)
     words = plain_summary(load_results(tmp_path))
     assert ("**Per epoch, the seed is right.** The separable model has the lower test accuracy at "
-            "every one of the 3 epochs in all 1 seed: 10.0 points behind its standard twin after "
+            "every one of the 3 epochs in the 1 seed: 10.0 points behind its standard twin after "
             "epoch 1 and still 14.0 behind after epoch 3") in words
     # 0.88 - 0.78 after equal time, 0.90 - 0.76 after the same 3 epochs (standard has only 3)
     assert "does not overtake" in words and "+10.0 points in every seed" in words
@@ -149,7 +149,7 @@ def test_plain_summary_when_the_separable_model_wins_and_is_slower(tmp_path):
         fake_run(tmp_path, "separable", seed, [0.85, 0.88, 0.90], seconds=45)
     words = plain_summary(load_results(tmp_path))
     assert ("**Per epoch, the seed is wrong here.** The separable model is ahead of its standard "
-            "twin at every epoch in all 2 seeds (by 4.0 points after epoch 3).") in words
+            "twin at every epoch in both seeds (by 4.0 points after epoch 3).") in words
     assert "A separable epoch is 1.5x slower" in words and "quicker" not in words
     assert "Not every run reached 87%" in words and "standard 0 of 2 seeds" in words
 
@@ -195,7 +195,7 @@ def test_plain_summary_compares_the_fair_twins(tmp_path):
     assert ("**standard-bn**, the fair twin of separable-bn (2 seeds: 95.00% after epoch 2, against "
             "88.00% separable and 92.00% standard; each ends above every standard seed).") in words
     assert ("With BatchNorm in both models, the standard one is ahead at every one of the 2 epochs "
-            "in all 2 seeds. standard-bn minus separable-bn: +3.0 points after epoch 1 and +6.0 "
+            "in both seeds. standard-bn minus separable-bn: +3.0 points after epoch 1 and +6.0 "
             "after epoch 2, against +10.0 and +4.0 for standard minus separable: smaller in every "
             "seed after epoch 1, larger in every seed after epoch 2. At equal training time "
             "(separable-bn's 2 epochs, 70 s) standard-bn was ahead by +6.0 points in every seed.") in words
