@@ -545,10 +545,8 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         behind = [int(e) for e, low in zip(gap.x, gap.low) if low <= 0]
         lines.append(f"Per epoch: the standard twin is not ahead in every seed; at epochs "
                      f"{', '.join(map(str, behind))} at least one seed has the separable model level or ahead.")
-    lines.append(f"The difference (standard minus separable, paired by seed) is {100 * gap.mean[0]:+.1f} points "
-                 f"after epoch 1 (seeds: {100 * gap.low[0]:+.1f} to {100 * gap.high[0]:+.1f}) and "
-                 f"{100 * gap.mean[-1]:+.1f} after epoch {int(gap.x[-1])} "
-                 f"({100 * gap.low[-1]:+.1f} to {100 * gap.high[-1]:+.1f}).")
+    lines.append(f"The difference (standard minus separable, paired by seed) is "
+                 f"{_first_and_last(gap, 'seeds: ')}.")
     lines.append(f"Training loss after the last epoch: standard {_pm([r.history.epochs[-1].train_loss for r in std], 1, 3)}, "
                  f"separable {_pm([r.history.epochs[-1].train_loss for r in sep], 1, 3)} "
                  f"(difference {loss_gap.mean[-1]:+.3f}).")
@@ -590,9 +588,7 @@ def verdict(results: dict[str, list[RunResult]], threshold: float = 0.87) -> str
         if twin in results and base == "standard":
             pair = paired_gap(results, name, twin)
             lines.append(f"{name} minus {twin} (paired by seed, {_seeds(pair.seeds)}): "
-                         f"{100 * pair.mean[0]:+.1f} points after epoch 1 ({_span([pair.low[0], pair.high[0]])}) "
-                         f"and {100 * pair.mean[-1]:+.1f} after epoch {int(pair.x[-1])} "
-                         f"({_span([pair.low[-1], pair.high[-1]])}).")
+                         f"{_first_and_last(pair)}.")
     return "\n".join(lines)
 
 
@@ -634,6 +630,13 @@ def equal_time(results: dict[str, list[RunResult]], ahead: str = "standard",
                                  b[seed].history.epochs[-1].test_accuracy, len(finished),
                                  finished[-1].test_accuracy if finished else None))
     return matched
+
+
+def _first_and_last(gap: Band, label: str = "") -> str:
+    """A paired gap after the first and the last epoch: mean (range over seeds), in points."""
+    return (f"{100 * gap.mean[0]:+.1f} points after epoch 1 ({label}{_span([gap.low[0], gap.high[0]])}) "
+            f"and {100 * gap.mean[-1]:+.1f} after epoch {int(gap.x[-1])} "
+            f"({_span([gap.low[-1], gap.high[-1]])})")
 
 
 def _span(values: list[float], scale: float = 100, digits: int = 1, sign: str = "+") -> str:

@@ -591,8 +591,8 @@ def plot_confident_mistakes(images, labels, predictions, confidence, classes, co
 
 
 # Notebook 05: time against FLOPs.
-from .speed import (BETWEEN_LAYERS, COUNTED_KINDS, CONV_PARTS, OTHER_LAYERS,  # noqa: E402
-                     SHARE_ORDER, kind_group)
+from .cost import COUNTED_KINDS, OTHER_LAYERS, kind_group  # noqa: E402
+from .speed import BETWEEN_LAYERS, CONV_PARTS, SHARE_ORDER  # noqa: E402
 _KIND_LABELS = {"standard": "standard conv", "grouped": "grouped conv", "depthwise": "depthwise",
                 "pointwise": "pointwise 1x1",
                 "linear": "fully connected", OTHER_LAYERS: "BatchNorm, ReLU, pooling",
