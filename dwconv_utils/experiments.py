@@ -57,12 +57,17 @@ class Variant:
     batch_norm: bool = False
     lr: float = DEFAULT_LR
     main: bool = False  # main comparison (MAIN_SEEDS) or a variant (VARIANT_SEEDS)
-    group: int = 1      # runs go group by group: 0 the main pair, 1 the variants, 2 added later
+    group: int = 1      # runs go group by group: 0 the main pair, 1 the variants, 2+ added later
     question: str = ""
     twin: str = ""      # the variant with the other conv and otherwise the same settings
+    init: str = "xavier"
+    seeds: tuple = ()   # overrides MAIN_SEEDS / VARIANT_SEEDS where given
 
     def model(self) -> ReferenceCNN:
-        return ReferenceCNN(self.conv, self.activation, self.batch_norm)
+        return ReferenceCNN(self.conv, self.activation, self.batch_norm, self.init)
+
+    def default_seeds(self) -> tuple:
+        return self.seeds or (MAIN_SEEDS if self.main else VARIANT_SEEDS)
 
 
 VARIANTS = (
@@ -76,6 +81,10 @@ VARIANTS = (
             question="the seed's other activation: does selu change the picture?"),
     Variant("standard-bn", "standard", batch_norm=True, group=2, twin="separable-bn",
             question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
+    # Per-group fans change only depthwise weights: the standard model's stay the seed's.
+    Variant("separable-per-group-init", "separable", init="xavier-per-group", group=3,
+            seeds=MAIN_SEEDS,
+            question="Xavier with fans counted per group: is the slow start the seed's init?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 
@@ -157,12 +166,10 @@ def plan(names=VARIANT_NAMES, seeds=None) -> list[tuple[Variant, int]]:
     for group in sorted({v.group for v in chosen}):
         members = [v for v in chosen if v.group == group]
         all_seeds = sorted({s for v in members
-                            for s in (seeds if seeds is not None
-                                      else MAIN_SEEDS if v.main else VARIANT_SEEDS)})
+                            for s in (seeds if seeds is not None else v.default_seeds())})
         for seed in all_seeds:
             runs += [(v, seed) for v in members
-                     if seed in (seeds if seeds is not None
-                                 else MAIN_SEEDS if v.main else VARIANT_SEEDS)]
+                     if seed in (seeds if seeds is not None else v.default_seeds())]
     return runs
 
 
@@ -223,7 +230,8 @@ def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
     wall = time.perf_counter() - wall_before
     record = {
         "version": RESULTS_VERSION, "variant": v.name, "seed": seed, "question": v.question,
-        "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm},
+        "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm,
+                  "init": v.init},
         "data": data_note,
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 2),  # training and every epoch's test evaluation

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
+from .init import INITS, init_weights
 from .layers import DepthwiseSeparableConv2d
 from .tables import Table
 
@@ -40,14 +41,20 @@ class ReferenceCNN(nn.Module):
     MobileNet it adds no ReLU between the two steps: the activations stay the
     seed's, so BatchNorm is the only change. Notebook 04 tests whether it
     closes the separable model's gap.
+
+    ``init`` is "xavier" (the seed's ``nn.init.xavier_uniform_``) or
+    "xavier-per-group" (fans counted per group, ``init.init_weights``): it
+    changes only the depthwise kernels, which the seed's init makes about
+    sqrt((1 + M) / 2) times too small (notebook 04).
     """
 
     def __init__(self, conv: str = "separable", activation: str = "relu",
-                 batch_norm: bool = False):
+                 batch_norm: bool = False, init: str = "xavier"):
         super().__init__()
         self.conv_kind = _checks.choice("conv", conv, CONV_KINDS)
         self.activation_name = _checks.choice("activation", activation, ACTIVATIONS)
         self.batch_norm = _checks.boolean("batch_norm", batch_norm)
+        self.init_scheme = _checks.choice("init", init, INITS)
         self.activation = F.relu if activation == "relu" else F.selu
         plain = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
 
@@ -71,12 +78,9 @@ class ReferenceCNN(nn.Module):
         self.init_weights()
 
     def init_weights(self) -> None:
-        """Xavier-uniform weights and zero biases for every Conv2d and Linear (as the seed)."""
-        for m in self.modules():
-            if isinstance(m, (nn.Linear, nn.Conv2d)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+        """Weights by ``self.init_scheme`` and zero biases for every Conv2d and Linear
+        (with "xavier", exactly the seed's ``init_weights``)."""
+        init_weights(self, self.init_scheme)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
@@ -99,7 +103,8 @@ class ReferenceCNN(nn.Module):
     def description(self) -> str:
         """The constructor arguments, e.g. ``conv='separable', activation='relu'``."""
         text = f"conv={self.conv_kind!r}, activation={self.activation_name!r}"
-        return text + (", batch_norm=True" if self.batch_norm else "")
+        text += ", batch_norm=True" if self.batch_norm else ""
+        return text + (f", init={self.init_scheme!r}" if self.init_scheme != "xavier" else "")
 
 
 def _with_batch_norm(layer: nn.Module) -> nn.Sequential:

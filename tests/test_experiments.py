@@ -39,8 +39,9 @@ def test_plan_runs_the_main_pair_first_interleaved_by_seed():
     assert runs[:len(main)] == main
     assert runs[len(main):len(main) + 4] == [("separable-bn", 0), ("separable-selu", 0),
                                              ("separable-bn", 1), ("separable-selu", 1)]
-    assert runs[len(main) + 4:] == [("standard-bn", 0), ("standard-bn", 1)]  # added later, run last
-    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS)
+    assert runs[len(main) + 4:len(main) + 6] == [("standard-bn", 0), ("standard-bn", 1)]  # added later
+    assert runs[len(main) + 6:] == [("separable-per-group-init", s) for s in MAIN_SEEDS]  # then this
+    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS) + len(MAIN_SEEDS)
     assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
 
 
@@ -352,7 +353,7 @@ def test_committed_results_are_full_runs_of_every_variant():
     results = load_results()  # the committed folder
     assert list(results) == list(experiments.VARIANT_NAMES)  # every variant the notebook describes
     for name, runs in results.items():
-        wanted = MAIN_SEEDS if experiments.variant(name).main else VARIANT_SEEDS
+        wanted = experiments.variant(name).default_seeds()
         assert [r.seed for r in runs] == list(wanted), name
         for run in runs:
             settings = run.history.settings
