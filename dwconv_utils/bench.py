@@ -1,4 +1,4 @@
-"""How fast does the reference CNN train here? ``python -m dwconv_utils.bench``.
+"""How fast does the reference CNN train here? ``python -m dwconv_utils bench``.
 
 Measures, in one run and interleaved (so machine noise hits every setting
 alike), forward and training images/s of the separable model and its
@@ -21,10 +21,8 @@ Taught in notebooks 04 and 05; numbers are printed, never asserted.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -34,9 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import _checks
+from . import checks
 from .cost import cost_table
-from .device import keep_cpu_memory_for_reuse, pick_device
+from .device import keep_cpu_memory_for_reuse, machine_info, pick_device
 from .models import CONV_KINDS, ReferenceCNN
 from .tables import Table
 from .timing import measure
@@ -131,23 +129,6 @@ class Result:
     forward_images_per_second: float
 
 
-def machine_info(device: torch.device) -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    info = {"torch": torch.__version__, "python": platform.python_version(), "cpu": cpu,
-            "threads": torch.get_num_threads(), "device": str(device)}
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
-
-
 def measure_setting(setting: Setting, steps: int, device: torch.device, warmup: int = 1) -> dict:
     """Train and forward images/s of both models under one setting, in this process."""
     if setting.reuse_memory and device.type == "cpu":
@@ -165,7 +146,7 @@ def measure_setting(setting: Setting, steps: int, device: torch.device, warmup: 
 
 
 def _run_worker(setting: Setting, steps: int, device: torch.device) -> dict:
-    command = [sys.executable, "-m", "dwconv_utils.bench", "--worker", setting.name,
+    command = [sys.executable, "-m", "dwconv_utils", "bench", "--worker", setting.name,
                "--steps", str(steps), "--batch-size", str(setting.batch_size),
                "--seed-batch-size", str(setting.batch_size), "--device", str(device)]
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
@@ -177,10 +158,10 @@ def _run_worker(setting: Setting, steps: int, device: torch.device) -> dict:
 def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_BATCH_SIZE,
                   device=None, seed_batch_size: int = 128) -> dict:
     """Measure every (model, setting) pair; returns a JSON-ready dict (notebook 05)."""
-    repeats = _checks.positive_int("repeats", repeats)
-    steps = _checks.positive_int("steps", steps)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    seed_batch_size = _checks.positive_int("seed_batch_size", seed_batch_size)
+    repeats = checks.positive_int("repeats", repeats)
+    steps = checks.positive_int("steps", steps)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    seed_batch_size = checks.positive_int("seed_batch_size", seed_batch_size)
     device = pick_device(device)
     chosen = settings(batch_size, seed_batch_size)
     samples = {(conv, s.name): {"train": [], "forward": []} for conv in CONV_KINDS for s in chosen}
@@ -216,8 +197,8 @@ class BenchTable(Table):
 
 def format_report(report: dict) -> str:
     m = report["machine"]
-    lines = [f"machine: {m['cpu']}, {m['threads']} threads, device {m['device']}"
-             f"{' (' + m['gpu'] + ')' if 'gpu' in m else ''}, torch {m['torch']}, python {m['python']}",
+    lines = [f"machine: {m['cpu']}, {m['torch_threads']} threads, device {m['device']}"
+             f"{' (' + m['cuda'] + ')' if m['cuda'] else ''}, torch {m['torch']}, python {m['python']}",
              f"{report['repeats']} repeats x {report['steps_per_repeat']} steps per setting, "
              "interleaved; random inputs of Fashion-MNIST's shape", ""]
     descriptions = {s["name"]: s["description"] for s in report["settings"]}
@@ -240,32 +221,3 @@ def format_report(report: dict) -> str:
     for conv, ratio in report["package_over_seed"].items():
         lines.append(f"{conv}: package settings / seed as written: {ratio:.2f}x")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m dwconv_utils.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--steps", type=int, default=20, help="training steps per timed repeat")
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
-                   help="batch size of the in-memory and package settings")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--seed-batch-size", type=int, default=128, help=argparse.SUPPRESS)
-    p.add_argument("--worker", choices=[s.name for s in settings()], help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.worker:  # one setting, in this fresh process (see the module docstring)
-        setting = {s.name: s for s in settings(args.batch_size, args.seed_batch_size)}[args.worker]
-        print(json.dumps(measure_setting(setting, args.steps, pick_device(args.device))))
-        return 0
-    try:
-        report = run_benchmark(args.repeats, args.steps, args.batch_size, args.device,
-                               args.seed_batch_size)
-    except (ValueError, TypeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(report, indent=1) if args.json else format_report(report))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

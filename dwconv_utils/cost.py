@@ -17,26 +17,27 @@ next to Dk*Dk*M); parameter formulas take ``bias=`` to count them separately.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from fractions import Fraction
 
 import torch
 from torch import nn
 
-from . import _checks
+from . import checks
 from .tables import Table
 
 
 def _area(name: str, size) -> int:
-    h, w = _checks.pair(name, size)
+    h, w = checks.pair(name, size)
     return h * w
 
 
 def conv_output_size(input_size: int, Dk: int, stride: int = 1, padding: int = 0) -> int:
     """Output positions along one axis: floor((input + 2*padding - Dk) / stride) + 1."""
-    input_size = _checks.positive_int("input_size", input_size)
-    Dk = _checks.positive_int("Dk", Dk)
-    stride = _checks.positive_int("stride", stride)
-    padding = _checks.non_negative_int("padding", padding)
+    input_size = checks.positive_int("input_size", input_size)
+    Dk = checks.positive_int("Dk", Dk)
+    stride = checks.positive_int("stride", stride)
+    padding = checks.non_negative_int("padding", padding)
     if input_size + 2 * padding < Dk:
         raise ValueError(f"a kernel of size Dk={Dk} does not fit an input of size {input_size} "
                          f"with padding={padding}; need input_size + 2*padding >= Dk")
@@ -47,24 +48,24 @@ def conv_output_size(input_size: int, Dk: int, stride: int = 1, padding: int = 0
 
 def standard_conv_macs(Dk, M: int, N: int, DF) -> int:
     """Standard convolution: Dk*Dk*M*N*DF*DF mult-adds (seed: 普通卷积计算量)."""
-    return (_area("Dk", Dk) * _checks.positive_int("M", M) * _checks.positive_int("N", N)
+    return (_area("Dk", Dk) * checks.positive_int("M", M) * checks.positive_int("N", N)
             * _area("DF", DF))
 
 
 def depthwise_conv_macs(Dk, M: int, DF, depth_multiplier: int = 1) -> int:
     """Depthwise step: Dk*Dk*M*K*DF*DF mult-adds (K = depth multiplier, 1 in the seed)."""
-    return (_area("Dk", Dk) * _checks.positive_int("M", M)
-            * _checks.positive_int("depth_multiplier", depth_multiplier) * _area("DF", DF))
+    return (_area("Dk", Dk) * checks.positive_int("M", M)
+            * checks.positive_int("depth_multiplier", depth_multiplier) * _area("DF", DF))
 
 
 def pointwise_conv_macs(M: int, N: int, DF) -> int:
     """Pointwise (1x1) step: M*N*DF*DF mult-adds."""
-    return _checks.positive_int("M", M) * _checks.positive_int("N", N) * _area("DF", DF)
+    return checks.positive_int("M", M) * checks.positive_int("N", N) * _area("DF", DF)
 
 
 def separable_conv_macs(Dk, M: int, N: int, DF, depth_multiplier: int = 1) -> int:
     """Depthwise + pointwise: Dk*Dk*M*K*DF*DF + (M*K)*N*DF*DF mult-adds."""
-    k = _checks.positive_int("depth_multiplier", depth_multiplier)
+    k = checks.positive_int("depth_multiplier", depth_multiplier)
     return depthwise_conv_macs(Dk, M, DF, k) + pointwise_conv_macs(M * k, N, DF)
 
 
@@ -72,14 +73,14 @@ def separable_conv_macs(Dk, M: int, N: int, DF, depth_multiplier: int = 1) -> in
 
 def standard_conv_params(Dk, M: int, N: int, bias: bool = False) -> int:
     """Standard convolution: Dk*Dk*M*N weights (+ N biases if ``bias``)."""
-    N = _checks.positive_int("N", N)
-    return _area("Dk", Dk) * _checks.positive_int("M", M) * N + (N if _checks.boolean("bias", bias) else 0)
+    N = checks.positive_int("N", N)
+    return _area("Dk", Dk) * checks.positive_int("M", M) * N + (N if checks.boolean("bias", bias) else 0)
 
 
 def depthwise_conv_params(Dk, M: int, depth_multiplier: int = 1) -> int:
     """Depthwise step: Dk*Dk*M*K weights (no bias, as in the seed)."""
-    return (_area("Dk", Dk) * _checks.positive_int("M", M)
-            * _checks.positive_int("depth_multiplier", depth_multiplier))
+    return (_area("Dk", Dk) * checks.positive_int("M", M)
+            * checks.positive_int("depth_multiplier", depth_multiplier))
 
 
 def pointwise_conv_params(M: int, N: int, bias: bool = False) -> int:
@@ -89,7 +90,7 @@ def pointwise_conv_params(M: int, N: int, bias: bool = False) -> int:
 
 def separable_conv_params(Dk, M: int, N: int, depth_multiplier: int = 1, bias: bool = False) -> int:
     """Depthwise + pointwise: Dk*Dk*M*K + (M*K)*N weights (+ N pointwise biases if ``bias``)."""
-    k = _checks.positive_int("depth_multiplier", depth_multiplier)
+    k = checks.positive_int("depth_multiplier", depth_multiplier)
     return depthwise_conv_params(Dk, M, k) + pointwise_conv_params(M * k, N, bias)
 
 
@@ -105,12 +106,12 @@ def cost_ratio(N, Dk, depth_multiplier: int = 1):
     A ``fractions.Fraction`` when given ints (exact), else a float. For a
     non-square kernel, Dk^2 means kh*kw. It is independent of M and DF: both cancel.
     """
-    k = _checks.positive_int("depth_multiplier", depth_multiplier)
+    k = checks.positive_int("depth_multiplier", depth_multiplier)
     if isinstance(Dk, (tuple, list)) or _is_exact(N, Dk):
-        N = _checks.positive_int("N", N)
+        N = checks.positive_int("N", N)
         return Fraction(k, N) + Fraction(k, _area("Dk", Dk))
-    n = _checks.positive_number("N", N)
-    d = _checks.positive_number("Dk", Dk)
+    n = checks.positive_number("N", N)
+    d = checks.positive_number("Dk", Dk)
     return k / n + k / (d * d)
 
 
@@ -120,16 +121,61 @@ def param_ratio(N, Dk, M, depth_multiplier: int = 1):
     Exact (a Fraction) for ints. Simplified it is K/N + K/Dk^2: the same number
     as ``cost_ratio``, because both costs are the weight counts times DF*DF.
     """
-    k = _checks.positive_int("depth_multiplier", depth_multiplier)
+    k = checks.positive_int("depth_multiplier", depth_multiplier)
     if isinstance(Dk, (tuple, list)) or _is_exact(N, Dk, M):
-        N = _checks.positive_int("N", N)
-        M = _checks.positive_int("M", M)
+        N = checks.positive_int("N", N)
+        M = checks.positive_int("M", M)
         area = _area("Dk", Dk)
         return Fraction(area * M * k + M * k * N, area * M * N)
-    n = _checks.positive_number("N", N)
-    d = _checks.positive_number("Dk", Dk)
-    m = _checks.positive_number("M", M)
+    n = checks.positive_number("N", N)
+    d = checks.positive_number("Dk", Dk)
+    m = checks.positive_number("M", M)
     return (d * d * m * k + m * k * n) / (d * d * m * n)
+
+
+# --- one layer, every part ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ConvCosts:
+    """What one Dk x Dk conv from M to N channels on a DF x DF output map costs, as a standard
+    conv and as its depthwise + pointwise steps: mult-adds and weights (no biases) of each
+    part, and the exact ratio separable / standard (notebooks 03 and 05, their widgets).
+    Build it with ``conv_costs(Dk, M, N, DF)``."""
+
+    Dk: int
+    M: int
+    N: int
+    DF: int
+
+    @property
+    def macs(self) -> dict[str, int]:
+        """Mult-adds of "standard", "depthwise", "pointwise" and "separable" (their sum)."""
+        dw, pw = depthwise_conv_macs(self.Dk, self.M, self.DF), pointwise_conv_macs(self.M, self.N, self.DF)
+        return {"standard": standard_conv_macs(self.Dk, self.M, self.N, self.DF),
+                "depthwise": dw, "pointwise": pw, "separable": dw + pw}
+
+    @property
+    def params(self) -> dict[str, int]:
+        """Weights of the same four parts."""
+        dw, pw = depthwise_conv_params(self.Dk, self.M), pointwise_conv_params(self.M, self.N)
+        return {"standard": standard_conv_params(self.Dk, self.M, self.N),
+                "depthwise": dw, "pointwise": pw, "separable": dw + pw}
+
+    @property
+    def ratio(self) -> Fraction:
+        """Separable / standard mult-adds, exactly 1/N + 1/Dk^2."""
+        return cost_ratio(self.N, self.Dk)
+
+    @property
+    def param_ratio(self) -> Fraction:
+        """Separable / standard weights, exactly (the same number as ``ratio``)."""
+        return param_ratio(self.N, self.Dk, self.M)
+
+
+def conv_costs(Dk: int, M: int, N: int, DF: int) -> ConvCosts:
+    """Every part's cost of one layer (``ConvCosts``); each size must be a positive int."""
+    return ConvCosts(*(checks.positive_int(name, value)
+                       for name, value in (("Dk", Dk), ("M", M), ("N", N), ("DF", DF))))
 
 
 # --- counting a real model --------------------------------------------------
@@ -182,6 +228,12 @@ class CostTable(Table):
             slot["mult_adds"] += r["mult_adds"]
         return out
 
+    def mult_add_shares(self) -> dict[str, float]:
+        """Each counted kind's share of the total mult-adds, in ``COUNTED_KINDS`` order (only
+        kinds the model has; notebook 05 sets them beside the shares of the time)."""
+        kinds = self.by_kind()
+        return {kind: kinds[kind]["mult_adds"] / self.total_macs for kind in COUNTED_KINDS if kind in kinds}
+
 
 def _module_macs(module: nn.Module, output: torch.Tensor) -> int:
     if isinstance(module, nn.Conv2d):
@@ -213,7 +265,7 @@ def _input_shape(model, input_shape, caller: str) -> tuple[int, ...]:
         if input_shape is None:
             raise ValueError(f"{caller} needs input_shape, e.g. (1, 1, 28, 28) for one "
                              "Fashion-MNIST image: the model has no input_shape attribute")
-    return _checks.shape("input_shape", input_shape)
+    return checks.shape("input_shape", input_shape)
 
 
 def _zeros_for(model: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:

@@ -20,18 +20,16 @@ verified, so an interrupted or corrupt download never sits where a later load
 would find it. The cache keeps the files decompressed, and keeps a decompressed
 copy of the Debian package's files too: loading them skips gunzip.
 
-``python -m dwconv_utils.data`` fetches and verifies both splits.
+``python -m dwconv_utils data`` fetches and verifies both splits.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import http.client
 import os
 import socket
 import struct
-import sys
 import tempfile
 import time
 import urllib.error
@@ -46,7 +44,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
-from . import _checks
+from . import checks
 
 try:
     import fcntl
@@ -139,8 +137,8 @@ class FashionMNIST:
         ``channels_last=True`` the images are contiguous in
         ``torch.channels_last`` memory format.
         """
-        _checks.boolean("channels_last", channels_last)
-        count = len(self) if limit is None else min(_checks.positive_int("limit", limit), len(self))
+        checks.boolean("channels_last", channels_last)
+        count = len(self) if limit is None else min(checks.positive_int("limit", limit), len(self))
         images = self.images[:count].unsqueeze(1).to(torch.float32)
         # (x / 255 - mean) / std, as two in-place passes over the copy made just above.
         images.sub_(255 * self.mean).div_(255 * self.std)
@@ -308,9 +306,9 @@ def download_file(name: str, folder=None, mirrors: Sequence[str] = MIRRORS,
     """
     checksum = _checksum_for(name, checksums)
     mirrors = _mirror_list(mirrors)
-    timeout = _checks.positive_number("timeout", timeout)
-    retries = _checks.non_negative_int("retries", retries)
-    _checks.boolean("progress", progress)
+    timeout = checks.positive_number("timeout", timeout)
+    retries = checks.non_negative_int("retries", retries)
+    checks.boolean("progress", progress)
     folder = cache_folder() if folder is None else Path(folder)
     final = folder / name
     try:
@@ -481,12 +479,12 @@ def load_fashion_mnist(split: str = "train", root=None, download: bool = True, *
     Raises ``DataUnavailableError`` saying where it looked and how to get the
     data, or ``DataCorruptError`` when every download failed verification.
     """
-    split = _checks.choice("split", split, tuple(FILES))
-    _checks.boolean("download", download)
+    split = checks.choice("split", split, tuple(FILES))
+    checks.boolean("download", download)
     # Checked now, not only when a download starts: a bad value is a bug even while the files are found.
     _mirror_list(mirrors)
-    _checks.positive_number("timeout", timeout)
-    _checks.non_negative_int("retries", retries)
+    checks.positive_number("timeout", timeout)
+    checks.non_negative_int("retries", retries)
     places = _places(root)
     options = dict(mirrors=mirrors, checksums=checksums, timeout=timeout, retries=retries)
     arrays, sources = [], []
@@ -511,9 +509,9 @@ def fashion_mnist_tensors(split: str = "train", root=None, download: bool = True
     int64 labels [N]. ``limit`` keeps the first ``limit`` examples. The other
     arguments are those of ``load_fashion_mnist``.
     """
-    _checks.boolean("channels_last", channels_last)
+    checks.boolean("channels_last", channels_last)
     if limit is not None:
-        _checks.positive_int("limit", limit)
+        checks.positive_int("limit", limit)
     return load_fashion_mnist(split, root, download).tensors(channels_last, limit)
 
 
@@ -607,42 +605,15 @@ def _unavailable_message(name: str, notes: list[str]) -> str:
         "Searched, in order:",
         *(f"  - {note}" for note in notes),
         "Three ways to get it:",
-        "  1. connect to the internet and run `python -m dwconv_utils.data` (downloads into "
+        "  1. connect to the internet and run `python -m dwconv_utils data` (downloads into "
         "the user cache and verifies the files),",
         f"  2. install Debian's package: sudo apt-get install {DEBIAN_PACKAGE}",
         f"  3. set {DATA_ENV} to a folder holding the four files, gzipped (.gz) or not: {all_files}.",
     ])
 
 
-# --- command line ------------------------------------------------------------
-
-def _per_class(labels: torch.Tensor) -> str:
+def per_class_counts(labels: torch.Tensor) -> str:
+    """How many images each class has: "6,000", or "5,990 to 6,010" when they differ."""
     counts = torch.bincount(labels, minlength=len(CLASSES))
     low, high = int(counts.min()), int(counts.max())
     return f"{low:,}" if low == high else f"{low:,} to {high:,}"
-
-
-def main(argv=None) -> int:
-    """``python -m dwconv_utils.data``: fetch and verify both splits, say where they are.
-
-    Run it once before notebook 04, e.g. at home before a lecture without
-    Wi-Fi. Returns the exit status: 0 when both splits are ready, 1 otherwise.
-    """
-    parser = argparse.ArgumentParser(prog="python -m dwconv_utils.data",
-                                     description="Find or download Fashion-MNIST and verify it.")
-    parser.add_argument("--root", help="a folder to look in first")
-    parser.add_argument("--no-download", action="store_true", help="only look, never download")
-    args = parser.parse_args(argv)
-    try:
-        for split in FILES:
-            data = load_fashion_mnist(split, root=args.root, download=not args.no_download)
-            print(f"{split}: {len(data):,} images ({_per_class(data.labels)} per class), "
-                  f"sha256 verified, from {data.source}")
-    except (DataUnavailableError, DataCorruptError, ValueError) as err:
-        print(err, file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

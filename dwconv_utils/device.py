@@ -1,9 +1,13 @@
-"""Where tensors live (CUDA, then Apple's MPS, then the CPU), and CPU memory reuse."""
+"""Where tensors live (CUDA, then Apple's MPS, then the CPU), CPU memory reuse, and what
+machine this is (``machine_info``)."""
 from __future__ import annotations
 
 import ctypes
+import os
+import platform
 import sys
 
+import numpy
 import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -59,7 +63,7 @@ def keep_cpu_memory_for_reuse() -> bool:
     ones). Raising glibc's mmap and trim thresholds keeps the memory in the
     process. Linux with glibc only; process-wide, done once; returns whether it
     is in effect. ``fit`` calls it when training on the CPU (notebook 04;
-    measured by ``python -m dwconv_utils.bench``).
+    measured by ``python -m dwconv_utils bench``).
     """
     global _memory_reuse
     if _memory_reuse is None:
@@ -78,3 +82,25 @@ def keep_cpu_memory_for_reuse() -> bool:
 def cpu_memory_reuse_active() -> bool:
     """Whether ``keep_cpu_memory_for_reuse`` is in effect in this process."""
     return bool(_memory_reuse)
+
+
+def machine_info(device: str | torch.device | None = None) -> dict:
+    """What runs this: CPU model, cores, PyTorch threads, OS, Python, torch and numpy versions,
+    the CUDA GPU if any, and ``device`` when one is given (notebooks 04 and 05, the benchmark and
+    every experiment's result file use these keys)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(), "python": platform.python_version(),
+            "torch": torch.__version__, "numpy": numpy.__version__,
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    if device is not None:
+        info["device"] = str(pick_device(device))
+    return info

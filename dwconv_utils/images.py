@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from . import _checks
+from . import checks
 
 KERNEL_NAMES = ("identity", "box blur", "gaussian", "sharpen", "sobel x", "sobel y", "emboss",
                 "random")
@@ -29,7 +29,7 @@ def sample_image(downsample: int = 4) -> torch.Tensor:
     import matplotlib.cbook
     import matplotlib.pyplot as plt
 
-    downsample = _checks.positive_int("downsample", downsample)
+    downsample = checks.positive_int("downsample", downsample)
     path = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
     pixels = torch.from_numpy(plt.imread(path).copy())          # (H, W, 3) uint8
     image = pixels.permute(2, 0, 1).float().div(255)
@@ -69,8 +69,8 @@ def make_kernel(name: str, size: int = 3, seed: int = 0) -> torch.Tensor:
     image gets brighter to the right. "random" draws normal weights from
     ``seed``, so the same seed gives the same kernel. Notebooks 01-02.
     """
-    _checks.choice("name", name, KERNEL_NAMES)
-    size = _checks.positive_int("size", size)
+    checks.choice("name", name, KERNEL_NAMES)
+    size = checks.positive_int("size", size)
     if size % 2 == 0:
         raise ValueError(f"size must be odd so the kernel has a centre pixel, got {size}")
     if name == "identity":

@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from . import _checks
+from . import checks
 
 INITS = ("xavier", "xavier-per-group")
 
@@ -45,7 +45,7 @@ def init_weights(model: nn.Module, scheme: str = "xavier") -> nn.Module:
     """Initialise every Conv2d and Linear of ``model`` in place: weights by ``scheme``, biases
     zero. "xavier" is the seed's ``nn.init.xavier_uniform_``; "xavier-per-group" counts a
     grouped conv's fans per group (the same as "xavier" for every other layer)."""
-    _checks.choice("init", scheme, INITS)
+    checks.choice("init", scheme, INITS)
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             if scheme == "xavier-per-group" and isinstance(m, nn.Conv2d):

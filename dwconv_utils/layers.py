@@ -1,25 +1,31 @@
-"""The depthwise separable convolution layer, as in the seed's code.
+"""The depthwise separable convolution layer, as in the seed's code, and its relation to a
+standard convolution: a standard conv whose kernel has low rank.
 
 Taught in notebooks 01 (depthwise step) and 02 (pointwise step, and the
 separable layer as a rank-constrained standard convolution).
+``to_standard_conv`` goes from separable to standard. ``closest_separable``
+goes the other way: for each input channel c, the standard kernel's slice
+W[:, c] is an (N, Dk*Dk) matrix; a separable layer with depth multiplier K can
+only make matrices of rank <= K there (N pointwise weights times K depthwise
+kernels). The truncated SVD gives the closest such matrix.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from . import _checks
+from . import checks
 
 
 def check_padding(padding, stride: tuple[int, int]):
     """Validate a Conv2d padding: an int, an (h, w) pair, "same" or "valid"."""
     if isinstance(padding, str):
-        _checks.choice("padding", padding, ("same", "valid"))
+        checks.choice("padding", padding, ("same", "valid"))
         if padding == "same" and stride != (1, 1):
             raise ValueError(f"padding='same' needs stride 1, got stride={stride}; "
                              "use an integer padding (e.g. kernel_size // 2) with stride > 1")
         return padding
-    return _checks.pair("padding", padding, check=_checks.non_negative_int)
+    return checks.pair("padding", padding, check=checks.non_negative_int)
 
 
 def check_conv_input(x, in_channels: int, layer_name: str) -> None:
@@ -51,13 +57,13 @@ class DepthwiseSeparableConv2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
                  padding=0, bias: bool = True, depth_multiplier: int = 1):
         super().__init__()
-        in_channels = _checks.positive_int("in_channels", in_channels)
-        out_channels = _checks.positive_int("out_channels", out_channels)
-        kernel_size = _checks.pair("kernel_size", kernel_size)
-        stride = _checks.pair("stride", stride)
+        in_channels = checks.positive_int("in_channels", in_channels)
+        out_channels = checks.positive_int("out_channels", out_channels)
+        kernel_size = checks.pair("kernel_size", kernel_size)
+        stride = checks.pair("stride", stride)
         padding = check_padding(padding, stride)
-        _checks.boolean("bias", bias)
-        depth_multiplier = _checks.positive_int("depth_multiplier", depth_multiplier)
+        checks.boolean("bias", bias)
+        depth_multiplier = checks.positive_int("depth_multiplier", depth_multiplier)
 
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -109,3 +115,61 @@ def to_standard_conv(layer: DepthwiseSeparableConv2d) -> nn.Conv2d:
     if pw.bias is not None:
         conv.bias.copy_(pw.bias)
     return conv
+
+
+# --- from a standard conv to the closest separable one ------------------------
+
+def _per_channel_matrices(weight: torch.Tensor) -> torch.Tensor:
+    """(N, M, kh, kw) kernel -> (M, N, kh*kw): one matrix per input channel."""
+    n, m = weight.shape[:2]
+    return weight.reshape(n, m, -1).transpose(0, 1)
+
+
+def kernel_ranks(weight: torch.Tensor, rtol: float = 1e-5) -> list[int]:
+    """The rank of W[:, c] (an N x Dk*Dk matrix) for every input channel c.
+
+    A separable conv with depth multiplier K can compute a standard conv with
+    this kernel exactly only if every rank is <= K. Singular values below
+    ``rtol`` times the largest (of the whole kernel) count as zero, so rounding
+    errors do not raise the rank. Notebook 02.
+    """
+    if weight.dim() != 4:
+        raise ValueError(f"expected a conv kernel of shape (N, M, kh, kw), got {tuple(weight.shape)}")
+    singular = torch.linalg.svdvals(_per_channel_matrices(weight.detach().double()))
+    cutoff = rtol * singular.max().clamp(min=torch.finfo(torch.float64).tiny)
+    return [int(n) for n in (singular > cutoff).sum(dim=1)]
+
+
+@torch.no_grad()
+def closest_separable(conv: nn.Conv2d, depth_multiplier: int = 1) -> DepthwiseSeparableConv2d:
+    """The separable layer whose dense kernel is closest to ``conv``'s (least squares).
+
+    For each input channel, the truncated SVD W[:, c] ~ U_K S_K V_K^T gives the
+    pointwise weights (U_K) and the K depthwise kernels (S_K V_K^T); by the
+    Eckart-Young theorem no rank-K matrix is closer. The bias is copied. So
+    ``to_standard_conv(closest_separable(conv, K))`` equals ``conv`` exactly
+    when all ``kernel_ranks`` are <= K, and shows what is lost otherwise. Notebook 02.
+    """
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"closest_separable expects an nn.Conv2d, got {type(conv).__name__}")
+    if conv.groups != 1 or conv.dilation != (1, 1) or conv.padding_mode != "zeros":
+        raise ValueError("closest_separable needs a standard conv: groups=1, dilation=1, "
+                         f"zero padding; got groups={conv.groups}, dilation={conv.dilation}, "
+                         f"padding_mode={conv.padding_mode!r}")
+    k = checks.positive_int("depth_multiplier", depth_multiplier)
+    n, m, kh, kw = conv.weight.shape
+    layer = DepthwiseSeparableConv2d(m, n, (kh, kw), conv.stride, conv.padding,
+                                     bias=conv.bias is not None, depth_multiplier=k)
+    layer.to(device=conv.weight.device, dtype=conv.weight.dtype)
+    u, s, vh = torch.linalg.svd(_per_channel_matrices(conv.weight), full_matrices=False)
+    rank = s.shape[1]  # min(N, kh*kw): more kernels than that would only add zeros
+    used = min(k, rank)
+    depthwise = torch.zeros(m, k, kh * kw, dtype=conv.weight.dtype, device=conv.weight.device)
+    pointwise = torch.zeros(n, m, k, dtype=conv.weight.dtype, device=conv.weight.device)
+    depthwise[:, :used] = s[:, :used, None] * vh[:, :used]
+    pointwise[:, :, :used] = u[:, :, :used].permute(1, 0, 2)
+    layer.depthwise_conv.weight.copy_(depthwise.reshape(m * k, 1, kh, kw))
+    layer.pointwise_conv.weight.copy_(pointwise.reshape(n, m * k, 1, 1))
+    if conv.bias is not None:
+        layer.pointwise_conv.bias.copy_(conv.bias)
+    return layer

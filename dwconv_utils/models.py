@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _checks
+from . import checks
 from .init import INITS, init_weights
 from .layers import DepthwiseSeparableConv2d
 from .tables import Table
@@ -51,10 +51,10 @@ class ReferenceCNN(nn.Module):
     def __init__(self, conv: str = "separable", activation: str = "relu",
                  batch_norm: bool = False, init: str = "xavier"):
         super().__init__()
-        self.conv_kind = _checks.choice("conv", conv, CONV_KINDS)
-        self.activation_name = _checks.choice("activation", activation, ACTIVATIONS)
-        self.batch_norm = _checks.boolean("batch_norm", batch_norm)
-        self.init_scheme = _checks.choice("init", init, INITS)
+        self.conv_kind = checks.choice("conv", conv, CONV_KINDS)
+        self.activation_name = checks.choice("activation", activation, ACTIVATIONS)
+        self.batch_norm = checks.boolean("batch_norm", batch_norm)
+        self.init_scheme = checks.choice("init", init, INITS)
         self.activation = F.relu if activation == "relu" else F.selu
         plain = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
 
@@ -169,10 +169,10 @@ def mobilenet_v1(width_multiplier: float = 1.0, resolution: int = 224,
     3x3 conv ("Conv MobileNet" in the paper's Table 4). Counting, not training,
     is the purpose: notebook 03 reproduces Tables 2, 4, 6 and 7 with it.
     """
-    alpha = _checks.positive_number("width_multiplier", width_multiplier)
-    resolution = _checks.positive_int("resolution", resolution)
-    _checks.boolean("separable", separable)
-    num_classes = _checks.positive_int("num_classes", num_classes)
+    alpha = checks.positive_number("width_multiplier", width_multiplier)
+    resolution = checks.positive_int("resolution", resolution)
+    checks.boolean("separable", separable)
+    num_classes = checks.positive_int("num_classes", num_classes)
 
     def width(channels: int) -> int:
         return max(1, int(channels * alpha))

@@ -22,10 +22,8 @@ from fractions import Fraction
 import torch
 from torch import nn
 
-from . import _checks
-from .cost import (COUNTED_KINDS, OTHER_LAYERS, cost_ratio, cost_table, depthwise_conv_macs,
-                   depthwise_conv_params, kind_group, pointwise_conv_macs, pointwise_conv_params,
-                   standard_conv_macs, standard_conv_params)
+from . import checks
+from .cost import COUNTED_KINDS, OTHER_LAYERS, cost_ratio, cost_table, conv_costs, kind_group
 from .device import pick_device
 from .tables import Table
 from .timing import Timing, measure, measure_interleaved, synchronize
@@ -41,10 +39,10 @@ SHARE_ORDER = COUNTED_KINDS + (OTHER_LAYERS, BETWEEN_LAYERS)
 def bytes_moved(input_shape, output_shape, params: int, element_size: int = ELEMENT_BYTES) -> int:
     """The least traffic of one layer call: read the input and the weights once, write the
     output once (notebook 05). Real kernels move more (caches, padding); never less."""
-    elements = (torch.Size(_checks.shape("input_shape", input_shape)).numel()
-                + torch.Size(_checks.shape("output_shape", output_shape)).numel()
-                + _checks.non_negative_int("params", params))
-    return elements * _checks.positive_int("element_size", element_size)
+    elements = (torch.Size(checks.shape("input_shape", input_shape)).numel()
+                + torch.Size(checks.shape("output_shape", output_shape)).numel()
+                + checks.non_negative_int("params", params))
+    return elements * checks.positive_int("element_size", element_size)
 
 
 @dataclass(frozen=True)
@@ -71,16 +69,12 @@ def layer_traffic(kind: str, Dk: int, M: int, N: int, DF: int, batch: int = 1,
     ``kind`` is "standard" (Dk x Dk, M -> N), "depthwise" (Dk x Dk, M -> M) or
     "pointwise" (1x1, M -> N); the input and the output are batch x channels x DF x DF.
     """
-    _checks.choice("kind", kind, CONV_PARTS)
-    batch = _checks.positive_int("batch", batch)
-    if kind == "standard":
-        macs, params, out = standard_conv_macs(Dk, M, N, DF), standard_conv_params(Dk, M, N), N
-    elif kind == "depthwise":
-        macs, params, out = depthwise_conv_macs(Dk, M, DF), depthwise_conv_params(Dk, M), M
-    else:
-        macs, params, out = pointwise_conv_macs(M, N, DF), pointwise_conv_params(M, N), N
-    moved = bytes_moved((batch, M, DF, DF), (batch, out, DF, DF), params, element_size)
-    return Traffic(batch * macs, moved)
+    checks.choice("kind", kind, CONV_PARTS)
+    batch = checks.positive_int("batch", batch)
+    costs = conv_costs(Dk, M, N, DF)
+    out = M if kind == "depthwise" else N
+    moved = bytes_moved((batch, M, DF, DF), (batch, out, DF, DF), costs.params[kind], element_size)
+    return Traffic(batch * costs.macs[kind], moved)
 
 
 # --- the machine's roofs ------------------------------------------------------
@@ -88,7 +82,7 @@ def layer_traffic(kind: str, Dk: int, M: int, N: int, DF: int, batch: int = 1,
 def matmul_gflops(size: int = 2048, repeats: int = 5, device=None) -> float:
     """GFLOP/s of a size x size float32 matrix multiply: about the best this device does
     (notebook 05). 2*size^3 FLOPs per product."""
-    size = _checks.positive_int("size", size)
+    size = checks.positive_int("size", size)
     device = pick_device(device)
     a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
     return 2 * size ** 3 / measure(lambda: a @ b, repeats, 1, device).median / 1e9
@@ -97,7 +91,7 @@ def matmul_gflops(size: int = 2048, repeats: int = 5, device=None) -> float:
 def copy_bandwidth(megabytes: int = 256, repeats: int = 5, device=None) -> float:
     """GB/s of copying one large float32 tensor into another (read + write), about the
     memory bandwidth a memory-bound layer can get (notebook 05)."""
-    megabytes = _checks.positive_int("megabytes", megabytes)
+    megabytes = checks.positive_int("megabytes", megabytes)
     device = pick_device(device)
     source = torch.randn(megabytes * 2 ** 20 // ELEMENT_BYTES, device=device)
     target = torch.empty_like(source)
@@ -115,7 +109,7 @@ def _prepared(model: nn.Module, input_shape, device, channels_last: bool):
     return model, x.contiguous(memory_format=fmt) if x.dim() == 4 else x
 
 
-class _LayerClock:
+class LayerClock:
     """Forward hooks that time every call of every leaf layer during a forward pass."""
 
     def __init__(self, model: nn.Module, device):
@@ -206,8 +200,8 @@ def time_layers(model: nn.Module, input_shape=None, repeats: int = 10, warmup: i
     """
     device = pick_device(device)
     costs = cost_table(model, input_shape)
-    model, x = _prepared(model, costs.input_shape, device, _checks.boolean("channels_last", channels_last))
-    clock = _LayerClock(model, device)
+    model, x = _prepared(model, costs.input_shape, device, checks.boolean("channels_last", channels_last))
+    clock = LayerClock(model, device)
 
     def forward():
         clock.begin_pass()
@@ -291,7 +285,7 @@ class LayerSpeed:
 def conv_parts(Dk: int, M: int, N: int) -> dict[str, nn.Conv2d]:
     """Bias-free 'same'-padded standard, depthwise and pointwise convs for M -> N channels
     (the three layers notebook 05 times against each other)."""
-    Dk = _checks.positive_int("Dk", Dk)
+    Dk = checks.positive_int("Dk", Dk)
     if Dk % 2 == 0:
         raise ValueError(f"Dk must be odd so that padding Dk//2 keeps the map size, got {Dk}")
     return {"standard": nn.Conv2d(M, N, Dk, padding=Dk // 2, bias=False),
@@ -304,10 +298,10 @@ def time_standard_vs_separable(Dk: int, M: int, N: int, DF: int, batch: int = 1,
                                warmup: int = 1, min_sample_seconds: float = 0.002) -> LayerSpeed:
     """Time a standard Dk x Dk conv (M -> N channels, DF x DF maps) against its depthwise
     and pointwise steps, interleaved, in inference mode (notebook 05 and its widget)."""
-    M, N, DF = (_checks.positive_int(n, v) for n, v in (("M", M), ("N", N), ("DF", DF)))
-    batch = _checks.positive_int("batch", batch)
+    M, N, DF = (checks.positive_int(n, v) for n, v in (("M", M), ("N", N), ("DF", DF)))
+    batch = checks.positive_int("batch", batch)
     device = pick_device(device)
-    fmt = torch.channels_last if _checks.boolean("channels_last", channels_last) else torch.contiguous_format
+    fmt = torch.channels_last if checks.boolean("channels_last", channels_last) else torch.contiguous_format
     convs = {part: conv.to(device=device, memory_format=fmt) for part, conv in conv_parts(Dk, M, N).items()}
     x = torch.randn(batch, M, DF, DF, device=device).contiguous(memory_format=fmt)
     with torch.no_grad():

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Mapping
 
 import torch
 
-from . import _checks
+from . import checks
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ def measure(fn: Callable[[], object], repeats: int = 5, warmup: int = 1,
     Each sample times ``number`` calls in a row and keeps the time per call,
     so calls of a few microseconds rise above the clock's own overhead.
     """
-    repeats = _checks.positive_int("repeats", repeats)
-    warmup = _checks.non_negative_int("warmup", warmup)
-    number = _checks.positive_int("number", number)
+    repeats = checks.positive_int("repeats", repeats)
+    warmup = checks.non_negative_int("warmup", warmup)
+    number = checks.positive_int("number", number)
     for _ in range(warmup):
         fn()
     synchronize(device)
@@ -104,8 +104,8 @@ def measure_interleaved(fns: Mapping[str, Callable[[], object]], repeats: int = 
     With ``min_sample_seconds``, a quick function is called several times per
     sample (see ``measure``'s ``number``).
     """
-    repeats = _checks.positive_int("repeats", repeats)
-    for _ in range(_checks.non_negative_int("warmup", warmup)):
+    repeats = checks.positive_int("repeats", repeats)
+    for _ in range(checks.non_negative_int("warmup", warmup)):
         for fn in fns.values():
             fn()
     synchronize(device)
@@ -128,7 +128,7 @@ def available_cores() -> int:
 def thread_counts(cores: int | None = None) -> list[int]:
     """Thread counts worth trying (notebook 05): 1, 2, 4, ... up to ``cores`` (this
     machine's by default), and ``cores`` itself."""
-    cores = _checks.positive_int("cores", cores if cores is not None else available_cores())
+    cores = checks.positive_int("cores", cores if cores is not None else available_cores())
     counts = [2 ** e for e in range(cores.bit_length()) if 2 ** e <= cores]
     return counts if counts[-1] == cores else counts + [cores]
 
@@ -136,7 +136,7 @@ def thread_counts(cores: int | None = None) -> list[int]:
 @contextmanager
 def using_threads(count: int):
     """Run the block with ``count`` CPU threads for PyTorch, then restore the number (notebook 05)."""
-    count = _checks.positive_int("thread count", count)
+    count = checks.positive_int("thread count", count)
     before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
@@ -153,8 +153,8 @@ def measure_threads(fn: Callable[[], object], counts: Iterable[int] | None = Non
     idle machine more threads are usually faster; on a busy one, a thread that
     waits for a core holds up all the others. The thread count is restored after.
     """
-    counts = [_checks.positive_int("thread count", n) for n in (counts or thread_counts())]
-    repeats = _checks.positive_int("repeats", repeats)
+    counts = [checks.positive_int("thread count", n) for n in (counts or thread_counts())]
+    repeats = checks.positive_int("repeats", repeats)
     samples: dict[int, list[float]] = {n: [] for n in counts}
     for _ in range(repeats):
         for n in counts:

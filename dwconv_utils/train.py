@@ -1,128 +1,49 @@
-"""Training the reference CNN: ``fit``, ``evaluate`` and the ``History`` they return.
+"""Training the reference CNN: ``fit``, ``evaluate`` and saving or loading weights.
 
 Taught in notebook 04. Speed comes from measurement (``python -m
-dwconv_utils.bench``): the data stays in memory as tensors and is sliced in
+dwconv_utils bench``): the data stays in memory as tensors and is sliced in
 batches (no per-sample ``Dataset``); activations use the channels_last
 memory format, which the CPU's depthwise and 1x1 convolutions run several
 times faster in than NCHW; and on the CPU freed activation memory is kept
-for the next step instead of being returned to the OS.
-
-Command line (trains on Fashion-MNIST, writes the history and the weights)::
-
-    python -m dwconv_utils.train --model separable --epochs 5
+for the next step instead of being returned to the OS. ``fit`` returns a
+``History`` (``history.py``) and shows its progress with ``progress.py``.
 """
 from __future__ import annotations
 
-import argparse
-import json
+import io
 import math
 import os
-import platform
-import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import _checks
-from ._files import write_atomically
+from . import checks
 from .device import cpu_memory_reuse_active, keep_cpu_memory_for_reuse, pick_device
-from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
+from .files import write_atomically
+from .history import EpochStats, History
+from .models import ReferenceCNN
+from .progress import TrainingReporter
 
 OPTIMIZERS = ("adam", "sgd")
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_LR = 1e-3
-HISTORY_VERSION = 1
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; ``history`` holds what was recorded before."""
 
-    def __init__(self, message: str, history: "History"):
+    def __init__(self, message: str, history: History):
         super().__init__(message)
         self.history = history
 
 
-@dataclass
-class EpochStats:
-    epoch: int
-    train_loss: float
-    test_loss: float | None
-    test_accuracy: float | None
-    seconds: float            # wall-clock seconds of the epoch's training steps
-    images_per_second: float  # training throughput of the epoch
-
-
-@dataclass
-class History:
-    """What ``fit`` recorded: per-epoch statistics and every step's loss (notebook 04).
-
-    ``history.plot()`` draws it; ``history.save(path)`` / ``History.load(path)``
-    round-trip it through JSON.
-    """
-
-    name: str
-    settings: dict = field(default_factory=dict)
-    epochs: list[EpochStats] = field(default_factory=list)
-    step_losses: list[float] = field(default_factory=list)
-
-    def column(self, key: str) -> list:
-        """One per-epoch statistic as a list, e.g. ``history.column("test_accuracy")``."""
-        if key not in EpochStats.__dataclass_fields__:
-            raise ValueError(f"key must be one of {', '.join(EpochStats.__dataclass_fields__)}; "
-                             f"got {key!r}")
-        return [getattr(e, key) for e in self.epochs]
-
-    @property
-    def wall_seconds(self) -> list[float]:
-        """Cumulative training seconds at the end of each epoch."""
-        total, out = 0.0, []
-        for e in self.epochs:
-            total += e.seconds
-            out.append(total)
-        return out
-
-    def plot(self, x: str = "epoch"):
-        """Loss and test accuracy against epochs (``x="epoch"``) or wall seconds (``x="seconds"``)."""
-        from .plots import plot_histories
-        return plot_histories([self], x=x)
-
-    def to_dict(self) -> dict:
-        return {"version": HISTORY_VERSION, "name": self.name, "settings": self.settings,
-                "epochs": [asdict(e) for e in self.epochs], "step_losses": self.step_losses}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "History":
-        if not isinstance(data, dict) or data.get("version") != HISTORY_VERSION:
-            raise ValueError(f"not a training history of version {HISTORY_VERSION}: "
-                             f"got {str(data)[:80]!r}")
-        try:
-            epochs = [EpochStats(**e) for e in data["epochs"]]
-            return cls(str(data["name"]), dict(data["settings"]), epochs,
-                       [float(v) for v in data["step_losses"]])
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"training history is missing or has malformed fields: {error}") from error
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write JSON atomically (a crash never leaves a half-written file)."""
-        return write_atomically(Path(path), json.dumps(self.to_dict(), indent=1).encode())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> "History":
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not valid JSON ({error})") from error
-        return cls.from_dict(data)
-
-
 # --- data checks -------------------------------------------------------------
 
-def _check_data(name: str, data) -> tuple[torch.Tensor, torch.Tensor]:
+def check_data(name: str, data) -> tuple[torch.Tensor, torch.Tensor]:
     if not (isinstance(data, (tuple, list)) and len(data) == 2
             and all(isinstance(t, torch.Tensor) for t in data)):
         raise TypeError(f"{name} must be a pair of tensors (images, labels), e.g. from "
@@ -167,8 +88,8 @@ class Evaluation:
 def evaluate(model: nn.Module, data, batch_size: int = 1000, device=None,
              channels_last: bool | None = None) -> Evaluation:
     """Accuracy and loss of ``model`` on ``data`` = (images, labels) (notebook 04)."""
-    images, labels = _check_data("data", data)
-    batch_size = _checks.positive_int("batch_size", batch_size)
+    images, labels = check_data("data", data)
+    batch_size = checks.positive_int("batch_size", batch_size)
     device = pick_device(device) if device is not None else _model_device(model)
     channels_last = _default_channels_last(device) if channels_last is None else channels_last
     was_training = model.training
@@ -202,76 +123,6 @@ def _default_channels_last(device: torch.device) -> bool:
     return device.type in ("cpu", "cuda")
 
 
-# --- progress display ------------------------------------------------------------
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (JupyterLab, Colab), False in a terminal."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
-class _Reporter:
-    """Progress bar and live figure in a notebook; one line per epoch in a terminal."""
-
-    def __init__(self, history: History, epochs: int, steps: int, enabled: bool, live: bool):
-        self.history, self.epochs, self.steps = history, epochs, steps
-        self.enabled = enabled
-        self.notebook = enabled and in_notebook()
-        self.live = live and self.notebook
-        self.bar = None
-        self.figure = self.handle = None
-        self.last_draw = 0.0
-
-    def start_epoch(self, epoch: int) -> None:
-        if self.notebook:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=self.steps, desc=f"{self.history.name} epoch {epoch}/{self.epochs}",
-                            unit="batch", leave=True)
-
-    def step(self, loss: float) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            if self.bar.n % 20 == 0:
-                self.bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-        if self.live and time.perf_counter() - self.last_draw > 2.0:
-            self.draw()
-
-    def end_epoch(self, stats: EpochStats) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        if self.live:
-            self.draw()
-        elif self.enabled and not self.notebook:
-            print(format_epoch(self.history.name, stats, self.epochs), flush=True)
-
-    def draw(self) -> None:
-        from IPython.display import display
-        from .plots import plot_histories
-        self.figure = plot_histories([self.history], figure=self.figure)
-        if self.handle is None:
-            self.handle = display(self.figure, display_id=True)
-        else:
-            self.handle.update(self.figure)
-        self.last_draw = time.perf_counter()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def format_epoch(name: str, stats: EpochStats, epochs: int) -> str:
-    """One terminal line per epoch."""
-    test = (f"  test loss {stats.test_loss:.4f}  test acc {100 * stats.test_accuracy:.2f}%"
-            if stats.test_accuracy is not None else "")
-    return (f"{name} epoch {stats.epoch}/{epochs}  train loss {stats.train_loss:.4f}{test}"
-            f"  {stats.seconds:.1f} s  {stats.images_per_second:,.0f} img/s")
-
-
 # --- training ----------------------------------------------------------------
 
 def _make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
@@ -298,17 +149,17 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    images, labels = _check_data("train", train)
-    test_data = _check_data("test", test) if test is not None else None
-    epochs = _checks.positive_int("epochs", epochs)
-    batch_size = _checks.positive_int("batch_size", batch_size)
-    lr = _checks.positive_number("lr", lr)
-    _checks.choice("optimizer", optimizer, OPTIMIZERS)
-    seed = _checks.non_negative_int("seed", seed)
+    images, labels = check_data("train", train)
+    test_data = check_data("test", test) if test is not None else None
+    epochs = checks.positive_int("epochs", epochs)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    lr = checks.positive_number("lr", lr)
+    checks.choice("optimizer", optimizer, OPTIMIZERS)
+    seed = checks.non_negative_int("seed", seed)
     device = pick_device(device)
     channels_last = _default_channels_last(device) if channels_last is None else channels_last
-    _checks.boolean("channels_last", channels_last)
-    _checks.boolean("reuse_memory", reuse_memory)
+    checks.boolean("channels_last", channels_last)
+    checks.boolean("reuse_memory", reuse_memory)
     if reuse_memory and device.type == "cpu":
         keep_cpu_memory_for_reuse()
 
@@ -331,7 +182,7 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
                                 "model": repr_model(model),
                                 "conv": getattr(model, "conv_kind", None)})
     steps = math.ceil(len(images) / batch_size)
-    reporter = _Reporter(history, epochs, steps, progress, live_plot)
+    reporter = TrainingReporter(history, epochs, steps, progress, live_plot)
     try:
         for epoch in range(1, epochs + 1):
             reporter.start_epoch(epoch)
@@ -373,70 +224,21 @@ def repr_model(model: nn.Module) -> str:
     return type(model).__name__
 
 
-def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load a state_dict saved by the command line into ``model`` (safely: weights_only)."""
-    state = torch.load(Path(path), map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
-    return model
-
-
-# --- command line ------------------------------------------------------------
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m dwconv_utils.train",
-                                description="Train the seed's reference CNN on Fashion-MNIST.")
-    p.add_argument("--model", choices=CONV_KINDS, default="separable")
-    p.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
-    p.add_argument("--lr", type=float, default=DEFAULT_LR)
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
-    p.add_argument("--limit", type=int, default=None,
-                   help="use only the first N training and N//6 test images (quick runs)")
-    p.add_argument("--data", default=None, help="folder with the four Fashion-MNIST files")
-    p.add_argument("--no-download", action="store_true",
-                   help="never download; use only local copies of the data")
-    p.add_argument("--out", default="runs", help="folder for the history JSON and weights")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from .data import DataCorruptError, DataUnavailableError, fashion_mnist_tensors
-    try:
-        test_limit = None if args.limit is None else max(1, args.limit // 6)
-        download = not args.no_download
-        train = fashion_mnist_tensors("train", root=args.data, download=download, limit=args.limit)
-        test = fashion_mnist_tensors("test", root=args.data, download=download, limit=test_limit)
-        torch.manual_seed(args.seed)
-        model = ReferenceCNN(args.model, args.activation)
-        print(f"training {repr_model(model)} on {len(train[0]):,} images, testing on "
-              f"{len(test[0]):,}; device {pick_device(args.device)}, torch {torch.__version__}, "
-              f"{torch.get_num_threads()} threads, {platform.machine()}", flush=True)
-        history = fit(model, train, test, args.epochs, batch_size=args.batch_size, lr=args.lr,
-                      optimizer=args.optimizer, seed=args.seed, device=args.device,
-                      name=f"{args.model}-{args.activation}")
-    except (DataUnavailableError, DataCorruptError, ValueError, TypeError,
-            TrainingDiverged) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    stem = Path(args.out) / f"{args.model}-{args.activation}-seed{args.seed}"
-    history.save(stem.with_suffix(".json"))
-    buffer = _state_dict_bytes(model)
-    write_atomically(stem.with_suffix(".pt"), buffer)
-    print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.pt')}")
-    return 0
-
-
-def _state_dict_bytes(model: nn.Module) -> bytes:
-    import io
+def weights_bytes(model: nn.Module) -> bytes:
+    """``model``'s state_dict as ``torch.save`` bytes: contiguous CPU tensors, loadable anywhere,
+    independent of the device and memory format it trained in."""
     buffer = io.BytesIO()
-    # Contiguous CPU tensors: loadable anywhere, independent of the training memory format.
     torch.save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, buffer)
     return buffer.getvalue()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
+    """Write ``model``'s weights to ``path`` atomically (never half a file)."""
+    return write_atomically(Path(path), weights_bytes(model))
+
+
+def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load weights saved by ``save_weights`` into ``model`` (safely: weights_only)."""
+    state = torch.load(Path(path), map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
+    return model

@@ -266,3 +266,27 @@ def test_compare_costs_lines_up_layers_of_the_two_versions():
     assert layers["conv2"]["params"] == separable_conv_params(3, 32, 32, bias=True)
     with pytest.raises(ValueError, match="same layers"):
         compare_costs(standard, cost_table(mobilenet_v1(0.25, 32)))
+
+
+def test_mult_add_shares_sum_to_one_in_counted_order():
+    shares = cost_table(ReferenceCNN(), (1, 1, 28, 28)).mult_add_shares()
+    assert list(shares) == ["standard", "depthwise", "pointwise", "linear"]
+    assert sum(shares.values()) == pytest.approx(1.0)
+    by_kind = cost_table(ReferenceCNN(), (1, 1, 28, 28)).by_kind()
+    assert shares["depthwise"] == by_kind["depthwise"]["mult_adds"] / 4_065_600
+
+
+@pytest.mark.parametrize("Dk, M, N, DF", [(3, 32, 64, 14), (1, 8, 8, 7), (5, 3, 16, 28)])
+def test_conv_costs_match_the_formulas_and_the_counted_layers(Dk, M, N, DF):
+    from dwconv_utils import conv_costs
+    costs = conv_costs(Dk, M, N, DF)
+    layer = DepthwiseSeparableConv2d(M, N, Dk, padding=Dk // 2, bias=False)
+    counted = cost_table(layer, (1, M, DF, DF)).by_kind()
+    assert costs.macs["depthwise"] == counted["depthwise"]["mult_adds"] == Dk * Dk * M * DF * DF
+    assert costs.macs["pointwise"] == counted["pointwise"]["mult_adds"] == M * N * DF * DF
+    assert costs.macs["standard"] == Dk * Dk * M * N * DF * DF
+    assert costs.macs["separable"] == costs.macs["depthwise"] + costs.macs["pointwise"]
+    assert costs.params["separable"] == sum(p.numel() for p in layer.parameters())
+    assert costs.ratio == costs.param_ratio == Fraction(costs.macs["separable"], costs.macs["standard"])
+    with pytest.raises(ValueError, match="DF must be a positive integer"):
+        conv_costs(Dk, M, N, 0)

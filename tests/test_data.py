@@ -426,7 +426,7 @@ def test_nothing_available_says_where_it_looked_and_the_three_ways(tmp_path):
 def test_the_command_line_tells_a_clear_story_when_nothing_is_available(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != data.DATA_ENV}
     env.update(XDG_CACHE_HOME=str(tmp_path / "xdg"), **{data.DEBIAN_ENV: str(tmp_path / "none")})
-    done = subprocess.run([sys.executable, "-m", "dwconv_utils.data", "--no-download"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "dwconv_utils", "data", "--no-download"], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "Searched, in order:" in done.stderr and "apt-get install dataset-fashion-mnist" in done.stderr
@@ -497,7 +497,7 @@ def test_real_training_tensors_are_normalised(real):
 @needs_real_data
 def test_the_command_line_reports_both_splits(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), data.DATA_ENV: str(real_folder())}
-    done = subprocess.run([sys.executable, "-m", "dwconv_utils.data", "--no-download"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "dwconv_utils", "data", "--no-download"], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "train: 60,000 images (6,000 per class), sha256 verified" in done.stdout

@@ -8,6 +8,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from dwconv_utils import plots  # noqa: E402
+from dwconv_utils.plots.drawing import show_kernel  # noqa: E402
 from dwconv_utils.images import EXAMPLE_KERNELS, depthwise_weight, sample_image  # noqa: E402
 from dwconv_utils.style import COLORS, apply_style  # noqa: E402
 
@@ -65,7 +66,7 @@ def test_depth_multiplier_two_gives_two_kernels_and_maps_per_row(image):
 
 def test_kernel_weights_are_written_in_their_cells():
     fig, ax = plt.subplots()
-    plots._show_kernel(ax, torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [0.0625, -0.0, 0.5]]))
+    show_kernel(ax, torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [0.0625, -0.0, 0.5]]))
     assert [t.get_text() for t in ax.texts] == ["-1", "0", "1", "-2", "0", "2", ".06", "0", ".5"]
     assert ax.texts[3].get_color() == "white"  # the strongest weights sit on dark cells
 

@@ -1,4 +1,3 @@
-import json
 import math
 import sys
 
@@ -7,27 +6,12 @@ import torch
 from torch import nn
 
 from dwconv_utils import ReferenceCNN
-from dwconv_utils.bench import format_report
-from dwconv_utils.bench import main as bench_main
 from dwconv_utils.device import pick_device
-from dwconv_utils.train import History, TrainingDiverged, evaluate, fit, load_weights
+from dwconv_utils.train import TrainingDiverged, evaluate, fit, load_weights
 
-from real_data import needs_real_data, real_folder
-
-
-def tiny_data(n=48, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % 10
-    images = torch.randn(n, 1, 28, 28, generator=g) + labels.view(n, 1, 1, 1) * 0.3
-    return images, labels
+from tiny_training import tiny_data, train_tiny
 
 
-def train_tiny(seed=0, **kwargs):
-    torch.manual_seed(seed)
-    model = ReferenceCNN()
-    options = dict(batch_size=16, progress=False, seed=seed)
-    options.update(kwargs)
-    return model, fit(model, tiny_data(), tiny_data(20, seed=1), 2, **options)
 
 
 def without_times(history):
@@ -59,36 +43,6 @@ def test_training_lowers_the_loss_on_learnable_data():
     data = tiny_data(200)
     history = fit(ReferenceCNN("standard"), data, data, 4, batch_size=20, progress=False)
     assert history.epochs[-1].train_loss < 0.7 * history.epochs[0].train_loss
-
-
-def test_history_json_round_trip(tmp_path):
-    _, history = train_tiny()
-    path = history.save(tmp_path / "runs" / "h.json")
-    assert History.load(path) == history
-    assert json.loads(path.read_text())["version"] == 1
-    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["h.json"]  # no temp files left
-
-
-def test_history_load_explains_bad_files(tmp_path):
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        History.load(bad)
-    bad.write_text(json.dumps({"version": 1, "name": "x"}))
-    with pytest.raises(ValueError, match="missing"):
-        History.load(bad)
-    bad.write_text(json.dumps([1, 2]))
-    with pytest.raises(ValueError, match="version"):
-        History.load(bad)
-
-
-def test_history_plot_draws_both_panels():
-    _, history = train_tiny()
-    for x in ("epoch", "seconds"):
-        figure = history.plot(x=x)
-        assert [ax.get_title() for ax in figure.axes] == ["Loss (faint: every step)", "Test accuracy"]
-    with pytest.raises(ValueError, match="x must be"):
-        history.plot(x="steps")
 
 
 class NaNAfter(nn.Module):
@@ -168,55 +122,13 @@ def test_asking_for_a_missing_gpu_is_explained():
 
 
 def test_weights_load_with_weights_only(tmp_path):
-    from dwconv_utils._files import write_atomically
-    from dwconv_utils.train import _state_dict_bytes
+    from dwconv_utils.train import save_weights
     model, _ = train_tiny()
-    path = write_atomically(tmp_path / "w.pt", _state_dict_bytes(model))
+    path = save_weights(model, tmp_path / "w.pt")
     fresh = load_weights(ReferenceCNN(), path)
     x = torch.randn(2, 1, 28, 28)
     model.eval(), fresh.eval()
     torch.testing.assert_close(fresh(x), model(x))
-
-
-def test_bench_smoke_run(capsys):
-    assert bench_main(["--repeats", "1", "--steps", "1", "--batch-size", "4",
-                       "--seed-batch-size", "4", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert {(r["model"], r["setting"]) for r in report["results"]} == {
-        (m, s) for m in ("separable", "standard")
-        for s in ("seed", "in-memory", "channels_last", "package")}
-    assert report["flop_ratio_standard_over_separable"] == pytest.approx(58_551_808 / 8_131_200)
-    assert all(r["train_images_per_second"] > 0 for r in report["results"])
-    assert report["machine"]["threads"] >= 1
-    text = format_report(report)
-    assert "separable / standard" in text and "images/s" in text
-
-
-@needs_real_data
-def test_command_line_trains_on_a_subset_and_writes_history_and_weights(tmp_path, capsys):
-    from dwconv_utils.train import main
-    code = main(["--model", "standard", "--epochs", "1", "--limit", "300", "--batch-size", "50",
-                 "--data", str(real_folder()), "--out", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "standard-relu epoch 1/1" in out and "test acc" in out
-    history = History.load(tmp_path / "standard-relu-seed0.json")
-    assert history.settings["train_size"] == 300 and history.settings["test_size"] == 50
-    model = load_weights(ReferenceCNN("standard"), tmp_path / "standard-relu-seed0.pt")
-    assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
-
-
-def test_command_line_explains_missing_data(tmp_path, monkeypatch, capsys):
-    from dwconv_utils.train import main
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("DWCONV_DEBIAN_DATA", str(tmp_path / "no-debian"))
-    monkeypatch.delenv("DWCONV_DATA", raising=False)
-    (tmp_path / "empty").mkdir()
-    code = main(["--epochs", "1", "--data", str(tmp_path / "empty"), "--no-download",
-                 "--out", str(tmp_path)])
-    err = capsys.readouterr().err
-    assert code == 2 and "error:" in err and "dataset-fashion-mnist" in err
-    assert not list(tmp_path.glob("*.json"))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")

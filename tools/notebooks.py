@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from dwconv_utils._files import write_atomically as save_file  # noqa: E402
+from dwconv_utils.files import write_atomically as save_file  # noqa: E402
 from dwconv_utils.notebook import QUICK_ENV, colab_badge, first_cell_source  # noqa: E402
 
 NOTEBOOK_DIR = ROOT / "notebooks"

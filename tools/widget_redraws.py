@@ -2,8 +2,9 @@
 
 Builds each explorer of notebooks 01-03 as the notebook does, moves every
 control through its values as a lecturer would (each move runs the same
-callback as dragging), and prints the median and the slowest redraw. The
-goal is under 0.1 s for every callback that only recomputes formulas. The
+callback as dragging; ``time_control`` reads the seconds every explorer keeps
+of each redraw), and prints the median and the slowest redraw. The goal is
+under 0.1 s for every callback that only recomputes formulas. The
 speed explorer of notebook 05 is not here: it measures layers on purpose and
 redraws only when a slider is let go. Numbers are printed, never asserted;
 run it on a quiet machine.
@@ -22,18 +23,6 @@ from dwconv_utils.widgets import (CHANNEL_STOPS, KERNEL_SIZES, MAX_KERNEL,  # no
 GOAL_S = 0.1
 
 
-def cost_moves(explorer, control, values) -> list[float]:
-    """The cost explorer keeps every redraw's duration itself."""
-    old = control.value
-    explorer.redraw_seconds.clear()
-    for value in values:
-        if value != control.value:
-            control.value = value
-    seconds = list(explorer.redraw_seconds)
-    control.value = old
-    return seconds
-
-
 def main() -> int:
     image = sample_image()
     kernels = kernel_explorer(image)
@@ -45,9 +34,9 @@ def main() -> int:
         "01 kernel explorer: kernel size": lambda: time_control(kernels, kernels.size_buttons, KERNEL_SIZES[::-1]),
         "02 mixing explorer: one weight": lambda: time_control(mixer, mixer.sliders[1][2],
                                                                [v / 10 for v in range(-20, 21)]),
-        "03 cost explorer: Dk": lambda: cost_moves(costs, costs.dk, range(1, MAX_KERNEL + 1)),
-        "03 cost explorer: N": lambda: cost_moves(costs, costs.n, CHANNEL_STOPS),
-        "03 cost explorer: M": lambda: cost_moves(costs, costs.m, CHANNEL_STOPS),
+        "03 cost explorer: Dk": lambda: time_control(costs, costs.dk, range(1, MAX_KERNEL + 1)),
+        "03 cost explorer: N": lambda: time_control(costs, costs.n, CHANNEL_STOPS),
+        "03 cost explorer: M": lambda: time_control(costs, costs.m, CHANNEL_STOPS),
     }
     print(f"{'widget and control':36} {'moves':>5} {'median ms':>9} {'slowest ms':>10}  under {GOAL_S * 1000:.0f} ms?")
     for name, move in cases.items():

@@ -1,0 +1,198 @@
+"""The package's commands: ``python -m dwconv_utils data | train | bench | experiments``.
+
+    python -m dwconv_utils data                    # find or download Fashion-MNIST, verify it
+    python -m dwconv_utils train --model separable --epochs 5
+    python -m dwconv_utils bench                   # images/s here, seed's code vs the package's
+    python -m dwconv_utils experiments --list      # notebook 04's long runs: what is done
+
+The options that say where the data is and what runs it (--data, --no-download,
+--limit, --device) mean the same in every command that takes them, and one loader
+reads the data for all of them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+from . import bench, checks, data, experiments, results, train
+from .device import pick_device
+from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
+
+PROG = "python -m dwconv_utils"
+DATA_ERRORS = (data.DataUnavailableError, data.DataCorruptError)
+
+
+def _data_options(parser: argparse.ArgumentParser, limit: str) -> None:
+    parser.add_argument("--data", default=None, help="a folder with the four Fashion-MNIST files, looked in first")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download; use only local copies of the data")
+    parser.add_argument("--limit", type=int, default=None,
+                        help=f"use only the first N training and N//6 test images ({limit})")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
+
+
+def load_train_test(args) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor], str]:
+    """(train, test, a note saying what they are) as the data options of ``args`` ask."""
+    if args.limit is not None:
+        checks.positive_int("--limit", args.limit)
+    test_limit = None if args.limit is None else max(1, args.limit // 6)
+    download = not args.no_download
+    train_set = data.fashion_mnist_tensors("train", root=args.data, download=download, limit=args.limit)
+    test_set = data.fashion_mnist_tensors("test", root=args.data, download=download, limit=test_limit)
+    note = f"Fashion-MNIST, {len(train_set[0]):,} training and {len(test_set[0]):,} test images"
+    return train_set, test_set, note
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="The depthwise separable convolution "
+                                "notebooks' commands.")
+    commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = commands.add_parser("data", help="find or download Fashion-MNIST and verify it",
+                            description="Find or download Fashion-MNIST and verify every file. Run it "
+                                        "once before notebook 04, e.g. at home before a lecture "
+                                        "without Wi-Fi.")
+    d.add_argument("--data", default=None, help="a folder to look in first")
+    d.add_argument("--no-download", action="store_true", help="only look, never download")
+
+    t = commands.add_parser("train", help="train the seed's reference CNN",
+                            description="Train the seed's reference CNN on Fashion-MNIST; write the "
+                                        "history JSON and the weights.")
+    t.add_argument("--model", choices=CONV_KINDS, default="separable")
+    t.add_argument("--activation", choices=ACTIVATIONS, default="relu")
+    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--batch-size", type=int, default=train.DEFAULT_BATCH_SIZE)
+    t.add_argument("--lr", type=float, default=train.DEFAULT_LR)
+    t.add_argument("--optimizer", choices=train.OPTIMIZERS, default="adam")
+    t.add_argument("--seed", type=int, default=0)
+    _data_options(t, "quick runs")
+    t.add_argument("--out", default="runs", help="folder for the history JSON and weights")
+
+    b = commands.add_parser("bench", help="training throughput here, the seed's code vs the package's",
+                            description=bench.__doc__.splitlines()[0])
+    b.add_argument("--repeats", type=int, default=5)
+    b.add_argument("--steps", type=int, default=20, help="training steps per timed repeat")
+    b.add_argument("--batch-size", type=int, default=train.DEFAULT_BATCH_SIZE,
+                   help="batch size of the in-memory and package settings")
+    b.add_argument("--device", default="auto")
+    b.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    b.add_argument("--seed-batch-size", type=int, default=128, help=argparse.SUPPRESS)
+    b.add_argument("--worker", choices=[s.name for s in bench.settings()], help=argparse.SUPPRESS)
+
+    e = commands.add_parser("experiments", help="notebook 04's long runs over seeds",
+                            description="Train every variant of the reference CNN over several seeds "
+                                        "and write the results (notebook 04).")
+    e.add_argument("--only", nargs="+", choices=results.VARIANT_NAMES, default=list(results.VARIANT_NAMES),
+                   metavar="VARIANT", help=f"variants to run (default: all of {', '.join(results.VARIANT_NAMES)})")
+    e.add_argument("--seeds", nargs="+", type=int, default=None,
+                   help="seeds (default: each variant's own, "
+                        f"{' '.join(map(str, results.MAIN_SEEDS))} for the main pair)")
+    e.add_argument("--epochs", type=int, default=experiments.DEFAULT_EPOCHS)
+    _data_options(e, "a smoke run; never write such results into the committed folder")
+    e.add_argument("--out", default=None, help=f"folder for the results (default: {results.default_folder()})")
+    e.add_argument("--force", action="store_true", help="run again even where a result exists")
+    e.add_argument("--list", action="store_true", help="print the plan and exit")
+    return p
+
+
+def _data_command(args) -> int:
+    try:
+        for split in data.FILES:
+            found = data.load_fashion_mnist(split, root=args.data, download=not args.no_download)
+            print(f"{split}: {len(found):,} images ({data.per_class_counts(found.labels)} per class), "
+                  f"sha256 verified, from {found.source}")
+    except (*DATA_ERRORS, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _train_command(args) -> int:
+    try:
+        train_set, test_set, _ = load_train_test(args)
+        torch.manual_seed(args.seed)
+        model = ReferenceCNN(args.model, args.activation)
+        print(f"training {train.repr_model(model)} on {len(train_set[0]):,} images, testing on "
+              f"{len(test_set[0]):,}; device {pick_device(args.device)}, torch {torch.__version__}, "
+              f"{torch.get_num_threads()} threads, {platform.machine()}", flush=True)
+        history = train.fit(model, train_set, test_set, args.epochs, batch_size=args.batch_size,
+                            lr=args.lr, optimizer=args.optimizer, seed=args.seed, device=args.device,
+                            name=f"{args.model}-{args.activation}")
+    except (*DATA_ERRORS, ValueError, TypeError, train.TrainingDiverged) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stem = Path(args.out) / f"{args.model}-{args.activation}-seed{args.seed}"
+    history.save(stem.with_suffix(".json"))
+    train.save_weights(model, stem.with_suffix(".pt"))
+    print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.pt')}")
+    return 0
+
+
+def _bench_command(args) -> int:
+    if args.worker:  # one setting, in this fresh process (see bench's docstring)
+        setting = {s.name: s for s in bench.settings(args.batch_size, args.seed_batch_size)}[args.worker]
+        print(json.dumps(bench.measure_setting(setting, args.steps, pick_device(args.device))))
+        return 0
+    try:
+        report = bench.run_benchmark(args.repeats, args.steps, args.batch_size, args.device,
+                                     args.seed_batch_size)
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=1) if args.json else bench.format_report(report))
+    return 0
+
+
+def _experiments_command(args, argv: list[str]) -> int:
+    folder = Path(args.out) if args.out else results.default_folder()
+    try:
+        epochs = checks.positive_int("--epochs", args.epochs)
+        if args.limit is not None:
+            checks.positive_int("--limit", args.limit)
+        for s in args.seeds or ():
+            checks.non_negative_int("--seeds", s)
+        if args.limit is not None and folder.resolve() == results.default_folder().resolve():
+            raise ValueError("--limit makes a smoke run on a subset; give --out another folder "
+                             f"so it cannot mix with the full results in {folder}")
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    runs = experiments.missing_runs(folder, args.only, args.seeds, args.force)
+    for v, s, todo in runs:
+        print(f"{v.name:>15} seed {s}: {'to run' if todo else 'done'}")
+    count = sum(todo for _, _, todo in runs)
+    if args.list or not count:
+        return 0
+    try:
+        train_set, test_set, note = load_train_test(args)
+    except DATA_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{note}; {count} runs of {epochs} epochs; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; writing to {folder}", flush=True)
+    experiments.run_missing(folder, train_set, test_set, names=args.only, seeds=args.seeds,
+                            epochs=epochs, force=args.force, device=args.device, data_note=note,
+                            command=" ".join([PROG, *argv]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (0 done, 1 data not ready, 2 bad input)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser().parse_args(argv)
+    if args.command == "data":
+        return _data_command(args)
+    if args.command == "train":
+        return _train_command(args)
+    if args.command == "bench":
+        return _bench_command(args)
+    return _experiments_command(args, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

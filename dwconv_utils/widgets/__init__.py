@@ -1,0 +1,31 @@
+"""Interactive explorers (ipywidgets) for lectures, one module per topic.
+
+- ``base``: ``Explorer``, the base of every explorer: ``redraw()`` times each
+  redraw into ``redraw_seconds`` (``last_redraw_seconds`` is the latest);
+  ``time_control``; shared helpers (PNG tiles, stop sliders, slider stops).
+- ``feature_maps``: notebooks 01-02, ``KernelExplorer`` (a kernel per channel)
+  and ``MixingExplorer`` (the 1x1 weights).
+- ``cost``: notebook 03, ``CostExplorer`` (mult-adds, parameters, cost bars).
+- ``speed``: notebook 05, ``SpeedExplorer`` (FLOP ratio beside measured time).
+
+Works with ipywidgets 7.7 (Colab) and 8 (JupyterLab): only APIs common to
+both. Callbacks that only recompute formulas must redraw in well under 0.1 s;
+expensive ones use ``continuous_update=False``.
+"""
+from .base import (CHANNEL_STOPS, MAP_SIZE_STOPS, WIDE_LABEL, Explorer, png_bytes, png_tile,
+                   stop_slider, time_control)
+from .cost import MAX_KERNEL, CostExplorer, cost_explorer
+from .feature_maps import (KERNEL_PIXELS, KERNEL_SIZES, TILE_WIDTH, KernelExplorer, MixingExplorer,
+                           kernel_explorer, mixing_explorer)
+from .speed import (BATCH_STOPS, KERNEL_STOPS, MAX_MEASURED_MACS, MAX_MEASURED_VALUES, SpeedExplorer,
+                    speed_explorer)
+
+__all__ = [
+    "Explorer", "time_control", "png_tile", "png_bytes", "stop_slider",
+    "CHANNEL_STOPS", "MAP_SIZE_STOPS", "WIDE_LABEL",
+    "KernelExplorer", "kernel_explorer", "MixingExplorer", "mixing_explorer",
+    "KERNEL_SIZES", "KERNEL_PIXELS", "TILE_WIDTH",
+    "CostExplorer", "cost_explorer", "MAX_KERNEL",
+    "SpeedExplorer", "speed_explorer", "KERNEL_STOPS", "BATCH_STOPS",
+    "MAX_MEASURED_MACS", "MAX_MEASURED_VALUES",
+]

@@ -1,0 +1,118 @@
+"""What every explorer shares: the base class with its redraw timing, and small helpers.
+
+``Explorer`` is a VBox that redraws when a control changes; ``redraw()`` times
+the subclass's ``_draw()`` and appends the seconds to ``redraw_seconds``.
+The helpers (PNG tiles, stop sliders, slider stops, label style) are used by
+more than one of the topic modules, so they are public here.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import math
+import time
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+import torch
+from PIL import Image as PILImage  # pillow comes with matplotlib
+
+from ..timing import using_threads
+
+# Slider stops: channels on a log scale (powers of two up to 2048); map sizes
+# that occur in MobileNet (224 ... 7) and in the seed's CNN (28, 14, 7, 3).
+CHANNEL_STOPS = tuple(2 ** e for e in range(12))
+MAP_SIZE_STOPS = (1, 3, 7, 14, 28, 56, 112, 224)
+WIDE_LABEL = {"description_width": "130px"}  # room for "N (out channels)"
+
+
+class Explorer(widgets.VBox):
+    """A VBox that redraws what it shows when a control changes, and times every redraw.
+
+    A subclass draws in ``_draw()`` and calls ``redraw()`` (never ``_draw()``):
+    each redraw's duration in seconds is appended to ``redraw_seconds``, and
+    ``last_redraw_seconds`` is the latest (nan before any). With
+    ``draws_on_one_thread`` set, the drawing runs on one PyTorch thread.
+    """
+
+    # One thread: on a busy machine waking idle threads costs tens of ms, more than
+    # a small convolution itself. Explorers that measure speed keep every thread.
+    draws_on_one_thread = False
+
+    def __init__(self, children=(), **kwargs):
+        super().__init__(list(children), **kwargs)
+        self.redraw_seconds: list[float] = []
+
+    def redraw(self) -> None:
+        """Recompute and redraw everything shown; its duration goes to ``redraw_seconds``."""
+        start = time.perf_counter()
+        with using_threads(1) if self.draws_on_one_thread else contextlib.nullcontext():
+            self._draw()
+        self.redraw_seconds.append(time.perf_counter() - start)
+
+    @property
+    def last_redraw_seconds(self) -> float:
+        """How long the latest redraw took, in seconds (nan before the first)."""
+        return self.redraw_seconds[-1] if self.redraw_seconds else math.nan
+
+    def redraw_on_change(self, controls) -> None:
+        """Redraw whenever the value of one of ``controls`` changes."""
+        for control in controls:
+            control.observe(lambda _change: self.redraw(), names="value")
+
+    def _draw(self) -> None:  # pragma: no cover - each explorer draws its own
+        raise NotImplementedError
+
+
+def time_control(explorer: Explorer, control, values) -> list[float]:
+    """Set ``control`` to each of ``values`` as a student would; the redraw seconds of each.
+
+    The control is put back to its old value afterwards. This is how the
+    notebooks and the tests measure that a widget redraws in under 0.1 s
+    (notebooks 01-02; any explorer works).
+    """
+    old = control.value
+    seconds = []
+    for value in values:
+        if value == control.value:
+            continue  # an unchanged value fires no callback
+        control.value = value
+        seconds.append(explorer.last_redraw_seconds)
+    control.value = old
+    return seconds
+
+
+def stop_slider(description: str, value: int, stops: tuple[int, ...]) -> widgets.SelectionSlider:
+    """A slider over fixed stops (a log scale for channels), showing the value itself."""
+    if value not in stops:
+        raise ValueError(f"{description.split()[0]} must be one of {', '.join(map(str, stops))}; "
+                         f"got {value!r}")
+    return widgets.SelectionSlider(options=list(stops), value=value, description=description,
+                                   style=WIDE_LABEL)
+
+
+# --- PNG images without a figure ------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _colormap(name: str):
+    return matplotlib.colormaps[name]  # a fresh copy each lookup, which rebuilds its table
+
+
+def png_bytes(image: PILImage.Image) -> bytes:
+    """A PIL image as PNG bytes, lightly compressed: encoding is most of a redraw's cost."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def png_tile(values, cmap: str, vmin: float, vmax: float) -> bytes:
+    """A 2-D array as PNG bytes through a colour map: no figure, so a redraw costs milliseconds.
+
+    Light compression: encoding is most of the cost, and the tiles are small.
+    Used by the explorers of notebooks 01-02.
+    """
+    values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+    scaled = (values - vmin) / (vmax - vmin) if vmax > vmin else np.full(values.shape, 0.5)
+    return png_bytes(PILImage.fromarray(_colormap(cmap)(scaled, bytes=True)))
