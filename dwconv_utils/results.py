@@ -25,6 +25,7 @@ from .files import write_atomically
 from .history import History
 from .models import ReferenceCNN
 from .notebook import BRANCH, REPOSITORY_URL
+from .seeds import median
 from .train import DEFAULT_LR, weights_bytes
 
 RESULTS_VERSION = 1
@@ -47,6 +48,9 @@ class Variant:
     twin: str = ""      # the variant with the other conv and otherwise the same settings
     init: str = "xavier"
     seeds: tuple = ()   # overrides MAIN_SEEDS / VARIANT_SEEDS where given
+    # A variant with the same layers as another, run on another machine: its seconds are
+    # counted at the other's epoch time, so that seconds compare across the results.
+    timed_as: str = ""
 
     def model(self) -> ReferenceCNN:
         return ReferenceCNN(self.conv, self.activation, self.batch_norm, self.init)
@@ -66,6 +70,10 @@ VARIANTS = (
             question="the seed's other activation: does selu change the picture?"),
     Variant("standard-bn", "standard", batch_norm=True, group=2, twin="separable-bn",
             question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
+    # Per-group fans change only depthwise weights: the standard model's stay the seed's.
+    Variant("separable-per-group-init", "separable", init="xavier-per-group", group=3,
+            seeds=MAIN_SEEDS, timed_as="separable",
+            question="Xavier with fans counted per group: is the slow start the seed's init?"),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 
@@ -139,6 +147,9 @@ class RunResult:
     history: History
     record: dict
     path: Path
+    # The epoch time its seconds are counted at: its own median, or (``Variant.timed_as``)
+    # the median epoch of the variant with the same layers, as ``load_results`` sets it.
+    epoch_seconds: float | None = None
 
     @property
     def weights_path(self) -> Path | None:
@@ -191,7 +202,8 @@ def load_results(folder=None) -> dict[str, list[RunResult]]:
     """Every result in ``folder`` (default: the committed ``results/reference_cnn``).
 
     Returns {variant name: runs sorted by seed}, in the order of ``VARIANTS``,
-    holding only variants that have at least one run.
+    holding only variants that have at least one run. Each run's ``epoch_seconds`` is set:
+    its own median epoch time, or that of ``Variant.timed_as``.
     """
     folder = Path(folder) if folder is not None else default_folder()
     if not folder.is_dir():
@@ -203,7 +215,16 @@ def load_results(folder=None) -> dict[str, list[RunResult]]:
                                 "`python -m dwconv_utils experiments` to make them")
     by_variant = {name: sorted((r for r in runs if r.variant == name), key=lambda r: r.seed)
                   for name in VARIANT_NAMES}
-    return {name: found for name, found in by_variant.items() if found}
+    found = {name: runs for name, runs in by_variant.items() if runs}
+    for name, named_runs in found.items():
+        timed_as = variant(name).timed_as
+        if timed_as and timed_as not in found:
+            raise ValueError(f"{folder}: {name} is timed at the epoch time of {timed_as}, "
+                             f"which has no results there")
+        source = found[timed_as] if timed_as else None
+        for run in named_runs:
+            run.epoch_seconds = median([e.seconds for r in (source or [run]) for e in r.history.epochs])
+    return found
 
 
 def compact_history(history: dict) -> dict:

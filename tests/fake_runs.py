@@ -13,7 +13,8 @@ def fake_run(folder, variant, seed, accuracies, seconds=10.0, losses=None, conv=
                       [EpochStats(e + 1, losses[e], losses[e], a, seconds, 60_000 / seconds)
                        for e, a in enumerate(accuracies)], [2.3, 1.0])
     record = {"version": 1, "variant": variant, "seed": seed, "question": v.question,
-              "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm},
+              "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm,
+                        "init": v.init},
               "data": "Fashion-MNIST, 60,000 training and 10,000 test images",
               "wall_seconds": seconds * len(accuracies), "cpu_per_wall": 2.0,
               "machine": {"cpu": "test CPU", "torch_threads": 2}, "history": history.to_dict()}

@@ -12,8 +12,9 @@ def test_plan_runs_the_main_pair_first_interleaved_by_seed():
     assert runs[:len(main)] == main
     assert runs[len(main):len(main) + 4] == [("separable-bn", 0), ("separable-selu", 0),
                                              ("separable-bn", 1), ("separable-selu", 1)]
-    assert runs[len(main) + 4:] == [("standard-bn", 0), ("standard-bn", 1)]  # added later, run last
-    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS)
+    assert runs[len(main) + 4:len(main) + 6] == [("standard-bn", 0), ("standard-bn", 1)]  # added later
+    assert runs[len(main) + 6:] == [("separable-per-group-init", s) for s in MAIN_SEEDS]  # then this
+    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS) + len(MAIN_SEEDS)
     assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
 
 
