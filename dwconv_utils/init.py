@@ -10,15 +10,22 @@ signal's variance by about 2 / (1 + M) per depthwise step (notebook 04).
 defined them (the connections a unit really has): fan_in = (C_in / groups) k^2,
 fan_out = (C_out / groups) k^2. For an ungrouped conv or a Linear layer the
 two schemes are the same, weight for weight.
+
+``signal_spread`` and ``depthwise_gains`` measure what an initialisation does to
+the signal before any training: each layer's output spread, and each depthwise
+step's gain beside the 2 / (1 + M) its fans predict.
 """
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from . import checks
+from .tables import Table
 
 INITS = ("xavier", "xavier-per-group")
 
@@ -55,3 +62,131 @@ def init_weights(model: nn.Module, scheme: str = "xavier") -> nn.Module:
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
     return model
+
+
+# --- how the signal spreads at initialisation ----------------------------------
+
+class SignalSpread(Table):
+    """Each layer's output spread at initialisation (notebook 04): the standard deviation of
+    its output over a batch and, with labels, of the loss gradient with respect to that output.
+    ``shrink`` is the largest factor by which one layer's output std is smaller than the one
+    before it."""
+
+    title = "Spread of each layer's output at initialisation"
+
+    def __init__(self, std: dict[str, float], grad_std: dict[str, float | None], description: str):
+        self.std, self.grad_std, self.description = std, grad_std, description
+        values = list(std.values())
+        self.shrink = max((a / b for a, b in zip(values, values[1:])), default=1.0)
+        rows = [{"layer": name, "output std": f"{value:.1e}",
+                 "gradient std": "" if grad_std[name] is None else f"{grad_std[name]:.1e}"}
+                for name, value in std.items()]
+        super().__init__(["layer", "output std", "gradient std"], rows,
+                         numeric=("output std", "gradient std"))
+
+
+def _layers_of(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The model's own layers: its direct children that hold weights (for ReferenceCNN conv1 ..
+    conv6, fc1, fc2)."""
+    return [(name, m) for name, m in model.named_children() if any(True for _ in m.parameters())]
+
+
+def signal_spread(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor | None = None,
+                  description: str = "") -> SignalSpread:
+    """How large each layer's output is when ``inputs`` go through ``model`` as it is now
+    (at initialisation, notebook 04): the std of every weighted layer's output, and, when
+    ``labels`` are given, the std of the cross-entropy loss's gradient with respect to it.
+
+    Works on a copy, so ``model``'s weights, gradients and training mode are left as they are.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise TypeError(f"inputs must be a float tensor (a batch), got {type(inputs).__name__}")
+    if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != inputs.shape[:1]):
+        raise ValueError(f"labels must be a tensor of shape ({len(inputs)},), one class per input")
+    copy = deepcopy(model)
+    layers = _layers_of(copy)
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no child layers with weights to measure")
+    outputs: dict[str, torch.Tensor] = {}
+
+    def keep(name):
+        def hook(_module, _inputs, output):
+            if output.requires_grad:
+                output.retain_grad()
+            outputs[name] = output
+        return hook
+
+    hooks = [m.register_forward_hook(keep(name)) for name, m in layers]
+    try:
+        with torch.enable_grad():
+            logits = copy(inputs)
+            if labels is not None:
+                F.cross_entropy(logits, labels).backward()
+    finally:
+        for h in hooks:
+            h.remove()
+    std = {name: outputs[name].detach().std().item() for name, _ in layers}
+    grad_std = {name: (outputs[name].grad.std().item()
+                       if labels is not None and outputs[name].grad is not None else None)
+                for name, _ in layers}
+    return SignalSpread(std, grad_std, description)
+
+
+def spread_table(spreads: dict[str, SignalSpread], key: str = "std") -> Table:
+    """Several models' spreads side by side: one row per layer, one column per model
+    (``key`` "std" for the outputs, "grad_std" for the gradients), and the largest shrink."""
+    checks.choice("key", key, ("std", "grad_std"))
+    layers = list(next(iter(spreads.values())).std)
+    rows = [{"layer": layer, **{label: f"{getattr(s, key)[layer]:.1e}" for label, s in spreads.items()}}
+            for layer in layers]
+    table = Table(["layer", *spreads], rows, numeric=tuple(spreads),
+                  totals={"layer": "largest shrink", **{label: f"{s.shrink:.1f}x" for label, s in spreads.items()}}
+                  if key == "std" else None)
+    table.title = ("Std of each layer's output at initialisation" if key == "std" else
+                   "Std of the loss gradient at each layer's output, at initialisation")
+    return table
+
+
+class DepthwiseGains(Table):
+    """For every depthwise conv: how much it scales the mean square of its input, measured,
+    beside what its fans predict (notebook 04)."""
+
+    title = "Depthwise steps: mean square out / mean square in"
+
+    def __init__(self, rows: list[dict]):
+        super().__init__(["layer", "M", "weight variance", "predicted gain", "measured gain"], rows,
+                         numeric=("M", "weight variance", "predicted gain", "measured gain"))
+
+
+def depthwise_gains(model: nn.Module, inputs: torch.Tensor) -> DepthwiseGains:
+    """Each depthwise conv's gain E[y^2] / E[x^2] on ``inputs`` beside the prediction from its
+    weights: each output sums k*k inputs times weights of variance Var(w), so the gain is about
+    k*k Var(w); with the seed's Xavier that is 2 / (1 + M) (notebook 04). Weights stay as they are."""
+    convs = [(name, m) for name, m in model.named_modules()
+             if isinstance(m, nn.Conv2d) and m.groups > 1 and m.groups == m.in_channels]
+    if not convs:
+        raise ValueError(f"{type(model).__name__} has no depthwise convolution")
+    seen: dict[str, tuple[float, float]] = {}
+
+    def keep(name):
+        def hook(_module, args, output):
+            seen[name] = (args[0].pow(2).mean().item(), output.pow(2).mean().item())
+        return hook
+
+    hooks = [m.register_forward_hook(keep(name)) for name, m in convs]
+    try:
+        with torch.no_grad():
+            model(inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+    rows = []
+    for name, conv in convs:
+        variance = conv.weight.var().item()
+        square_in, square_out = seen[name]
+        rows.append({"layer": name, "M": conv.in_channels, "weight variance": round(variance, 5),
+                     "predicted gain": round(math.prod(conv.kernel_size) * variance, 4),
+                     "measured gain": round(square_out / square_in, 4)})
+    return DepthwiseGains(rows)

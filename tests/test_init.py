@@ -74,3 +74,62 @@ def test_unknown_init_names_the_allowed_ones(bad):
 def test_init_is_named_in_the_description_only_when_not_the_seed_one():
     assert "init" not in ReferenceCNN().description()
     assert ReferenceCNN(init="xavier-per-group").description().endswith("init='xavier-per-group'")
+
+
+# --- what an initialisation does to the signal ------------------------------------------
+
+def _batch(n=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+@pytest.mark.parametrize("m", [32, 64, 128])
+def test_a_depthwise_step_with_the_seed_init_scales_the_mean_square_by_2_over_1_plus_m(m):
+    from dwconv_utils.init import depthwise_gains
+    torch.manual_seed(m)
+    layer = nn.Sequential(nn.Conv2d(m, m, 3, groups=m, bias=False))  # no padding: no border zeros
+    x = torch.randn(16, m, 28, 28)
+    for scheme, expected in (("xavier", 2 / (1 + m)), ("xavier-per-group", 1.0)):
+        init_weights(layer, scheme)
+        (row,) = depthwise_gains(layer, x).rows
+        assert row["M"] == m
+        assert row["measured gain"] == pytest.approx(expected, rel=0.15)
+        assert row["predicted gain"] == pytest.approx(expected, rel=0.15)
+
+
+def test_signal_spread_measures_a_copy_and_leaves_the_model_alone():
+    from dwconv_utils.init import signal_spread
+    torch.manual_seed(0)
+    model = ReferenceCNN().train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, y = _batch()
+    spread = signal_spread(model, x, y)
+    assert list(spread.std) == ["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "fc1", "fc2"]
+    assert all(v > 0 for v in spread.grad_std.values())
+    assert all(p.grad is None for p in model.parameters()) and model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(v is None for v in signal_spread(model, x).grad_std.values())  # no labels: no gradients
+    with pytest.raises(ValueError, match="labels must be a tensor of shape"):
+        signal_spread(model, x, y[:3])
+    with pytest.raises(TypeError, match="inputs must be a float tensor"):
+        signal_spread(model, [1, 2])
+
+
+def test_the_seed_init_silences_the_separable_model_and_per_group_fans_keep_the_signal():
+    from dwconv_utils.init import signal_spread, spread_table
+    x, y = _batch(256)
+    spreads = {}
+    for conv in ("separable", "standard"):
+        for scheme in INITS:
+            torch.manual_seed(0)
+            spreads[(conv, scheme)] = signal_spread(ReferenceCNN(conv, init=scheme), x, y)
+    seed_separable = spreads[("separable", "xavier")]
+    # Five depthwise steps at about 2 / (1 + M) each: the logits are thousands of times smaller.
+    assert seed_separable.std["fc2"] < 1e-3 * spreads[("standard", "xavier")].std["fc2"]
+    assert seed_separable.shrink > 3
+    # With fans per group no layer of either model shrinks the signal by more than about 3x.
+    assert all(spreads[(conv, "xavier-per-group")].shrink < 3 for conv in ("separable", "standard"))
+    assert spreads[("standard", "xavier")].std == spreads[("standard", "xavier-per-group")].std
+    table = spread_table({f"{c}, {s}": v for (c, s), v in spreads.items()})
+    assert table.columns[0] == "layer" and len(table.rows) == 8
+    assert table.totals["separable, xavier"] == f"{seed_separable.shrink:.1f}x"

@@ -25,6 +25,8 @@ FORMER_NAMES = [
     "plot_confusion_matrix", "plot_confident_mistakes",
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
 ]
+# Added since.
+NEW_NAMES = ["plot_signal_spread"]
 FORBIDDEN = {"experiments", "train", "history", "results"}
 
 
@@ -36,8 +38,8 @@ def test_every_former_name_is_importable_from_the_package(name):
     exec(f"from dwconv_utils.plots import {name}", {})
 
 
-def test_all_names_nothing_but_the_former_names():
-    assert sorted(plots.__all__) == sorted(FORMER_NAMES)
+def test_all_names_nothing_but_the_former_and_the_new_names():
+    assert sorted(plots.__all__) == sorted(FORMER_NAMES + NEW_NAMES)
 
 
 def _imports(path: Path):

@@ -64,8 +64,36 @@ def plot_histories(histories, x: str = "epoch", figure=None):
 
 def _variant_style(runs) -> tuple[str, str]:
     model = runs[0].record["model"]
-    style = ("--" if model.get("batch_norm") else ":" if model.get("activation") == "selu" else "-")
+    style = ("--" if model.get("batch_norm") else ":" if model.get("activation") == "selu"
+             else "-." if model.get("init", "xavier") != "xavier" else "-")
     return color_for(model["conv"]), style
+
+
+INIT_LABELS = {"xavier": "seed's Xavier", "xavier-per-group": "Xavier, fans per group"}
+
+
+def plot_signal_spread(spreads: dict, title: str = "At initialisation: how large is the signal in each layer?"):
+    """Each layer's output std (left) and loss-gradient std (right) at initialisation, on a log
+    scale, one line per (conv kind, init) key of ``spreads`` (``init.signal_spread`` results;
+    notebook 04). Colour: the conv kind; solid: the seed's Xavier, dashed: fans per group."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    panels = (("std", "output std (forward signal)"), ("grad_std", "gradient std (backward signal)"))
+    for ax, (key, name) in zip(axes, panels):
+        for (conv, init), spread in spreads.items():
+            values = getattr(spread, key)
+            if any(v is None for v in values.values()):
+                continue
+            seed_init = init == "xavier"
+            # Thinner on top: where the two inits coincide (the standard model) both stay visible.
+            ax.plot(list(values), list(values.values()), "-" if seed_init else "--",
+                    marker="o" if seed_init else "s", lw=3 if seed_init else 1.8, ms=8 if seed_init else 5,
+                    color=color_for(conv), label=f"{conv}, {INIT_LABELS[init]}")
+        ax.set_yscale("log")
+        ax.set(title=name, xlabel="layer", ylabel="standard deviation (log scale)")
+        ax.grid(alpha=0.3, which="major")
+    axes[1].legend(loc="lower right")
+    fig.suptitle(title, fontsize=15)
+    return fig
 
 
 def plot_class_examples(images, labels, classes, per_class: int = 8):
