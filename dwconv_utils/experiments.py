@@ -100,7 +100,7 @@ def run_one(v: Variant, seed: int, train, test, *, epochs: int = DEFAULT_EPOCHS,
     record = {
         "version": RESULTS_VERSION, "variant": v.name, "seed": seed, "question": v.question,
         "model": {"conv": v.conv, "activation": v.activation, "batch_norm": v.batch_norm,
-                  "init": v.init},
+                  "init": v.init, "width": v.width, "head": v.head},
         "data": data_note,
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_seconds": round(wall, 2),  # training and every epoch's test evaluation

@@ -18,9 +18,18 @@ from .tables import Table
 
 CONV_KINDS = ("separable", "standard")
 ACTIVATIONS = ("relu", "selu")
+HEADS = ("flatten", "pool")
 
-# (in_channels, out_channels) of conv2..conv6, as in the seed.
-_REFERENCE_CHANNELS = [(32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
+
+
+def scaled_channels(channels: int, width: float) -> int:
+    """``channels`` times the width multiplier, rounded to a whole channel (halves up); a width
+    that leaves a layer without channels is refused."""
+    scaled = int(channels * width + 0.5)
+    if scaled < 1:
+        raise ValueError(f"width={width!r} leaves a {channels}-channel layer with 0 channels; width "
+                         f"must be at least {1 / 64:g} (1/64), so that conv1's 32 channels keep one")
+    return scaled
 
 
 class ReferenceCNN(nn.Module):
@@ -46,15 +55,25 @@ class ReferenceCNN(nn.Module):
     "xavier-per-group" (fans counted per group, ``init.init_weights``): it
     changes only the depthwise kernels, which the seed's init makes about
     sqrt((1 + M) / 2) times too small (notebook 04).
+
+    ``width`` (alpha, as MobileNet's width multiplier) scales the channels of
+    conv1..conv6 (32, 64, 128 -> round(alpha * 32), ...; fc1's input follows).
+    ``head="pool"`` replaces flatten + fc1 by a global average pool, so fc2 reads
+    the 128 * alpha channel means and the convolutions hold most parameters.
+    The defaults are exactly the seed's network.
     """
 
     def __init__(self, conv: str = "separable", activation: str = "relu",
-                 batch_norm: bool = False, init: str = "xavier"):
+                 batch_norm: bool = False, init: str = "xavier", width: float = 1.0,
+                 head: str = "flatten"):
         super().__init__()
         self.conv_kind = checks.choice("conv", conv, CONV_KINDS)
         self.activation_name = checks.choice("activation", activation, ACTIVATIONS)
         self.batch_norm = checks.boolean("batch_norm", batch_norm)
         self.init_scheme = checks.choice("init", init, INITS)
+        self.width = checks.positive_number("width", width)
+        self.head = checks.choice("head", head, HEADS)
+        c32, c64, c128 = (scaled_channels(c, width) for c in (32, 64, 128))
         self.activation = F.relu if activation == "relu" else F.selu
         plain = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
 
@@ -64,17 +83,20 @@ class ReferenceCNN(nn.Module):
             return _with_batch_norm(plain(in_channels, out_channels, bias=False, **options))
 
         # Registration order matches the seed so the same torch seed gives the same weights.
-        self.conv1 = nn.Conv2d(in_channels=1, out_channels=32, kernel_size=3, padding="same")
-        (c2, c3, c4, c5, c6) = _REFERENCE_CHANNELS
-        self.conv2 = layer(c2[0], c2[1], kernel_size=3, padding="same")
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=c32, kernel_size=3, padding="same")
+        self.conv2 = layer(c32, c32, kernel_size=3, padding="same")
         self.pool = nn.MaxPool2d(2, 2)
-        self.conv3 = layer(c3[0], c3[1], kernel_size=3, padding="same")
-        self.conv4 = layer(c4[0], c4[1], kernel_size=3, padding="same")
-        self.conv5 = layer(c5[0], c5[1], kernel_size=3, padding="same")
-        self.conv6 = layer(c6[0], c6[1], kernel_size=3, padding="same")
-        self.flatten = nn.Flatten()
-        self.fc1 = nn.Linear(128 * 3 * 3, 128)
-        self.fc2 = nn.Linear(128, 10)
+        self.conv3 = layer(c32, c64, kernel_size=3, padding="same")
+        self.conv4 = layer(c64, c64, kernel_size=3, padding="same")
+        self.conv5 = layer(c64, c128, kernel_size=3, padding="same")
+        self.conv6 = layer(c128, c128, kernel_size=3, padding="same")
+        if head == "flatten":
+            self.flatten = nn.Flatten()
+            self.fc1 = nn.Linear(c128 * 3 * 3, 128)
+            self.fc2 = nn.Linear(128, 10)
+        else:
+            self.global_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            self.fc2 = nn.Linear(c128, 10)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -92,10 +114,11 @@ class ReferenceCNN(nn.Module):
         x = self.pool(act(self.conv2(act(self.conv1(x)))))
         x = self.pool(act(self.conv4(act(self.conv3(x)))))
         x = self.pool(act(self.conv6(act(self.conv5(x)))))
-        x = self.flatten(x)
-        x = act(self.fc1(x))
-        x = self.fc2(x)
-        return x
+        if self.head == "flatten":
+            x = act(self.fc1(self.flatten(x)))
+        else:
+            x = self.global_pool(x)
+        return self.fc2(x)
 
     def extra_repr(self) -> str:
         return self.description()
@@ -104,7 +127,9 @@ class ReferenceCNN(nn.Module):
         """The constructor arguments, e.g. ``conv='separable', activation='relu'``."""
         text = f"conv={self.conv_kind!r}, activation={self.activation_name!r}"
         text += ", batch_norm=True" if self.batch_norm else ""
-        return text + (f", init={self.init_scheme!r}" if self.init_scheme != "xavier" else "")
+        text += f", init={self.init_scheme!r}" if self.init_scheme != "xavier" else ""
+        text += f", width={self.width:g}" if self.width != 1 else ""
+        return text + (f", head={self.head!r}" if self.head != "flatten" else "")
 
 
 def _with_batch_norm(layer: nn.Module) -> nn.Sequential:

@@ -51,16 +51,20 @@ class Variant:
     # A variant with the same layers as another, run on another machine: its seconds are
     # counted at the other's epoch time, so that seconds compare across the results.
     timed_as: str = ""
+    width: float = 1.0
+    head: str = "flatten"
+    family: str = ""    # "separable" or "standard": a member of that equal-recipe family of widths
 
     def model(self) -> ReferenceCNN:
-        return ReferenceCNN(self.conv, self.activation, self.batch_norm, self.init)
+        return ReferenceCNN(self.conv, self.activation, self.batch_norm, self.init, self.width, self.head)
 
     def default_seeds(self) -> tuple:
         return self.seeds or (MAIN_SEEDS if self.main else VARIANT_SEEDS)
 
 
 VARIANTS = (
-    Variant("standard", "standard", main=True, group=0,
+    # The seed's init equals per-group fans for the standard model: it is also its family's width 1.
+    Variant("standard", "standard", main=True, group=0, family="standard",
             question="the standard twin, as the seed would build it with nn.Conv2d"),
     Variant("separable", "separable", main=True, group=0,
             question="the seed's separable CNN as written"),
@@ -72,8 +76,17 @@ VARIANTS = (
             question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
     # Per-group fans change only depthwise weights: the standard model's stay the seed's.
     Variant("separable-per-group-init", "separable", init="xavier-per-group", group=3,
-            seeds=MAIN_SEEDS, timed_as="separable",
+            seeds=MAIN_SEEDS, timed_as="separable", family="separable",
             question="Xavier with fans counted per group: is the slow start the seed's init?"),
+    # The equal-budget families (notebook 04): one recipe, widths chosen so that the standard
+    # family has a member matched to the separable model in parameters (0.58) and one in
+    # mult-adds (0.375), and the separable family one matched to the standard twin (2).
+    *(Variant(f"{conv}-w{width:g}", conv, init="xavier-per-group", width=width, group=4,
+              seeds=MAIN_SEEDS if matched else VARIANT_SEEDS, family=conv,
+              question=f"the {conv} family at width {width:g}: accuracy for its budget")
+      for conv, width, matched in (("standard", 0.375, True), ("standard", 0.58, True),
+                                   ("separable", 2.0, True), ("standard", 0.25, False),
+                                   ("separable", 0.5, False))),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 

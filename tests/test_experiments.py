@@ -13,8 +13,13 @@ def test_plan_runs_the_main_pair_first_interleaved_by_seed():
     assert runs[len(main):len(main) + 4] == [("separable-bn", 0), ("separable-selu", 0),
                                              ("separable-bn", 1), ("separable-selu", 1)]
     assert runs[len(main) + 4:len(main) + 6] == [("standard-bn", 0), ("standard-bn", 1)]  # added later
-    assert runs[len(main) + 6:] == [("separable-per-group-init", s) for s in MAIN_SEEDS]  # then this
-    assert len(runs) == 2 * len(MAIN_SEEDS) + 3 * len(VARIANT_SEEDS) + len(MAIN_SEEDS)
+    assert runs[len(main) + 6:len(main) + 9] == [("separable-per-group-init", s) for s in MAIN_SEEDS]
+    # Then the equal-budget families: the matched members first at each seed.
+    family = runs[len(main) + 9:]
+    assert family[:5] == [("standard-w0.375", 0), ("standard-w0.58", 0), ("separable-w2", 0),
+                          ("standard-w0.25", 0), ("separable-w0.5", 0)]
+    assert family[-3:] == [("standard-w0.375", 2), ("standard-w0.58", 2), ("separable-w2", 2)]
+    assert len(runs) == sum(len(variant(n).default_seeds()) for n in {name for name, _ in runs})
     assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
 
 

@@ -164,3 +164,49 @@ def test_batch_norm_variant_follows_each_conv_step_and_drops_their_biases(conv):
 def test_batch_norm_must_be_a_bool():
     with pytest.raises(TypeError, match="batch_norm must be True or False"):
         ReferenceCNN(batch_norm="yes")
+
+
+# --- width and head (the equal-budget families of notebook 04) --------------------------
+
+def _family_params(conv, c32, c64, c128, head="flatten"):
+    """Parameters of ReferenceCNN from its channel counts, by the seed's formulas."""
+    def layer(m, n):
+        return separable_conv_params(3, m, n, bias=True) if conv == "separable" else standard_conv_params(3, m, n, bias=True)
+    convs = (standard_conv_params(3, 1, c32, bias=True) + layer(c32, c32) + layer(c32, c64)
+             + layer(c64, c64) + layer(c64, c128) + layer(c128, c128))
+    fc = (c128 * 9 * 128 + 128 + 128 * 10 + 10) if head == "flatten" else c128 * 10 + 10
+    return convs + fc
+
+
+@pytest.mark.parametrize("conv", ["separable", "standard"])
+@pytest.mark.parametrize("width, channels", [(1, (32, 64, 128)), (0.5, (16, 32, 64)), (2, (64, 128, 256)),
+                                             (0.375, (12, 24, 48)), (0.58, (19, 37, 74)), (1 / 64, (1, 1, 2))])
+@pytest.mark.parametrize("head", ["flatten", "pool"])
+def test_width_and_head_are_counted_exactly(conv, width, channels, head):
+    model = ReferenceCNN(conv, width=width, head=head)
+    assert (model.conv1.out_channels, model.conv3.out_channels, model.conv5.out_channels) == channels
+    assert parameter_table(model).total == _family_params(conv, *channels, head=head)
+    table = cost_table(model, (1, 1, 28, 28))
+    macs = {"conv1": 28 * 28 * 9 * channels[0]}
+    assert table.rows[0]["mult_adds"] == macs["conv1"]
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    if head == "pool":
+        assert not hasattr(model, "fc1")
+
+
+def test_the_defaults_are_the_seed_network_and_the_description_names_only_changes():
+    assert ReferenceCNN().description() == "conv='separable', activation='relu'"
+    assert ReferenceCNN(width=0.58, head="pool").description() == \
+        "conv='separable', activation='relu', width=0.58, head='pool'"
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(width=0), ValueError, "width must be a positive, finite number"),
+    (dict(width=-1), ValueError, "width must be a positive, finite number"),
+    (dict(width="wide"), TypeError, "width must be a positive number"),
+    (dict(width=0.01), ValueError, "width=0.01 leaves a 32-channel layer with 0 channels; width must be at least 0.015625"),
+    (dict(head="gap"), ValueError, "head must be one of 'flatten', 'pool'; got 'gap'"),
+])
+def test_bad_width_and_head_are_explained(kwargs, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        ReferenceCNN(**kwargs)
