@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, checks, data, experiments, results, train
+from . import bench, budget, checks, data, experiments, results, train
 from .device import pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="batch size of the in-memory and package settings")
     b.add_argument("--device", default="auto")
     b.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    b.add_argument("--families", action="store_true",
+                   help="instead: time a training epoch of every width of notebook 06's two families, "
+                        f"interleaved, and write {budget.EPOCH_TIMES_FILE} beside the results")
     b.add_argument("--seed-batch-size", type=int, default=128, help=argparse.SUPPRESS)
     b.add_argument("--worker", choices=[s.name for s in bench.settings()], help=argparse.SUPPRESS)
 
@@ -127,13 +130,21 @@ def _train_command(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     stem = Path(args.out) / f"{args.model}-{args.activation}-seed{args.seed}"
-    history.save(stem.with_suffix(".json"))
+    # Weights first, as the experiment runner does: a history file never lacks its weights.
     train.save_weights(model, stem.with_suffix(".pt"))
+    history.save(stem.with_suffix(".json"))
     print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.pt')}")
     return 0
 
 
 def _bench_command(args) -> int:
+    if args.families:
+        record = budget.measure_epoch_times(repeats=args.repeats, device=pick_device(args.device))
+        path = budget.save_epoch_times(record)
+        for name, seconds in record["epoch_seconds"].items():
+            print(f"{name:>24}: {seconds:6.1f} s per epoch")
+        print(f"wrote {path} ({record['seconds_measuring']:.0f} s of measuring on {record['machine']['cpu']})")
+        return 0
     if args.worker:  # one setting, in this fresh process (see bench's docstring)
         setting = {s.name: s for s in bench.settings(args.batch_size, args.seed_batch_size)}[args.worker]
         print(json.dumps(bench.measure_setting(setting, args.steps, pick_device(args.device))))

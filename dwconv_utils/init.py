@@ -5,11 +5,13 @@ fan_out = weight.size(0) * k * k. For a depthwise weight of shape
 (M, 1, k, k) that is fan_in = k^2 but fan_out = M k^2, although each output
 of a depthwise conv reads k^2 inputs and each input feeds only its own
 channel's k^2 outputs. Its variance 2 / (k^2 (1 + M)) then scales the
-signal's variance by about 2 / (1 + M) per depthwise step (notebook 04).
+signal's mean square by about 2 / (1 + M) per depthwise step (notebook 04).
 "xavier-per-group" counts the fans of one group, as Glorot and Bengio
 defined them (the connections a unit really has): fan_in = (C_in / groups) k^2,
 fan_out = (C_out / groups) k^2. For an ungrouped conv or a Linear layer the
-two schemes are the same, weight for weight.
+two schemes are the same, weight for weight. (Precisely: a depthwise step
+scales the mean square of the signal by about 2 / (1 + M); its variance by
+about as much.)
 
 ``signal_spread`` and ``depthwise_gains`` measure what an initialisation does to
 the signal before any training: each layer's output spread, and each depthwise
@@ -95,9 +97,12 @@ def signal_spread(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor |
                   description: str = "") -> SignalSpread:
     """How large each layer's output is when ``inputs`` go through ``model`` as it is now
     (at initialisation, notebook 04): the std of every weighted layer's output, and, when
-    ``labels`` are given, the std of the cross-entropy loss's gradient with respect to it.
+    ``labels`` are given, the std of the gradient of the mean cross-entropy over the batch with
+    respect to it (so it scales as 1 / batch size: compare layers and models at one batch size).
+    The outputs are those of ``model``'s direct children (in a BatchNorm model, after the
+    normalisation, so near 1 by design).
 
-    Works on a copy, so ``model``'s weights, gradients and training mode are left as they are.
+    Works on a copy, so ``model``'s weights, buffers, gradients and mode are left as they are.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -138,6 +143,8 @@ def spread_table(spreads: dict[str, SignalSpread], key: str = "std") -> Table:
     """Several models' spreads side by side: one row per layer, one column per model
     (``key`` "std" for the outputs, "grad_std" for the gradients), and the largest shrink."""
     checks.choice("key", key, ("std", "grad_std"))
+    if not spreads:
+        raise ValueError("spreads is empty: give at least one label -> signal_spread result")
     layers = list(next(iter(spreads.values())).std)
     rows = [{"layer": layer, **{label: f"{getattr(s, key)[layer]:.1e}" for label, s in spreads.items()}}
             for layer in layers]
@@ -151,42 +158,57 @@ def spread_table(spreads: dict[str, SignalSpread], key: str = "std") -> Table:
 
 class DepthwiseGains(Table):
     """For every depthwise conv: how much it scales the mean square of its input, measured,
-    beside what its fans predict (notebook 04)."""
+    beside k*k Var(w) (away from borders) and the prediction with the borders counted (notebook 04)."""
 
     title = "Depthwise steps: mean square out / mean square in"
 
     def __init__(self, rows: list[dict]):
-        super().__init__(["layer", "M", "weight variance", "predicted gain", "measured gain"], rows,
-                         numeric=("M", "weight variance", "predicted gain", "measured gain"))
+        columns = ["layer", "M", "weight variance", "k² Var(w)", "predicted gain", "measured gain"]
+        super().__init__(columns, rows, numeric=tuple(columns[1:]))
 
 
 def depthwise_gains(model: nn.Module, inputs: torch.Tensor) -> DepthwiseGains:
-    """Each depthwise conv's gain E[y^2] / E[x^2] on ``inputs`` beside the prediction from its
-    weights: each output sums k*k inputs times weights of variance Var(w), so the gain is about
-    k*k Var(w); with the seed's Xavier that is 2 / (1 + M) (notebook 04). Weights stay as they are."""
-    convs = [(name, m) for name, m in model.named_modules()
+    """Each depthwise conv's gain E[y^2] / E[x^2] on ``inputs`` beside what its weights predict
+    (notebook 04). Each output sums its k*k inputs times weights of variance Var(w) and mean
+    near zero, so E[y^2] is about Var(w) times the sum of those inputs' squares: k*k Var(w) E[x^2]
+    away from the borders, less where "same" padding reads zeros, which the prediction counts
+    exactly. With the seed's Xavier, k*k Var(w) = 2 / (1 + M).
+
+    Works on a copy, so ``model``'s weights, buffers and mode are left as they are.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(inputs, torch.Tensor) or not inputs.is_floating_point():
+        raise TypeError(f"inputs must be a float tensor (a batch), got {type(inputs).__name__}")
+    copy = deepcopy(model)
+    convs = [(name, m) for name, m in copy.named_modules()
              if isinstance(m, nn.Conv2d) and m.groups > 1 and m.groups == m.in_channels]
     if not convs:
         raise ValueError(f"{type(model).__name__} has no depthwise convolution")
-    seen: dict[str, tuple[float, float]] = {}
+    seen: dict[str, tuple[float, float, float]] = {}
 
-    def keep(name):
+    def keep(name, conv):
         def hook(_module, args, output):
-            seen[name] = (args[0].pow(2).mean().item(), output.pow(2).mean().item())
+            square = args[0].pow(2)
+            ones = torch.ones_like(conv.weight)
+            # The sum of the squares each output reads, borders included: what Var(w) multiplies.
+            reach = F.conv2d(square, ones, None, conv.stride, conv.padding, conv.dilation, conv.groups)
+            seen[name] = (square.mean().item(), reach.mean().item(), output.pow(2).mean().item())
         return hook
 
-    hooks = [m.register_forward_hook(keep(name)) for name, m in convs]
+    hooks = [m.register_forward_hook(keep(name, m)) for name, m in convs]
     try:
         with torch.no_grad():
-            model(inputs)
+            copy(inputs)
     finally:
         for h in hooks:
             h.remove()
     rows = []
     for name, conv in convs:
         variance = conv.weight.var().item()
-        square_in, square_out = seen[name]
+        square_in, reach, square_out = seen[name]
         rows.append({"layer": name, "M": conv.in_channels, "weight variance": round(variance, 5),
-                     "predicted gain": round(math.prod(conv.kernel_size) * variance, 4),
+                     "k² Var(w)": round(math.prod(conv.kernel_size) * variance, 4),
+                     "predicted gain": round(variance * reach / square_in, 4),
                      "measured gain": round(square_out / square_in, 4)})
     return DepthwiseGains(rows)

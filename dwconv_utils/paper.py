@@ -106,6 +106,30 @@ MOBILENET_PAPER: dict[str, PaperNumber] = {p.key: p for p in [
               ("table7.128.params", "1.0 MobileNet-128: parameters", "4.2")),
 ]}
 
+# Accuracies, not counts (ImageNet top-1 %, and the tables' mult-adds and parameters in
+# millions): what the paper trades for its budgets, set beside the equal-budget families of
+# notebook 06. Table 4: full convolutions against depthwise separable ones; Table 5: at about
+# equal cost, a thinner network against a shallower one.
+MOBILENET_ACCURACY = {
+    "Conv MobileNet": {"source": "Table 4", "top1": 71.7, "mult_adds": 4866, "params": 29.3},
+    "MobileNet": {"source": "Table 4", "top1": 70.6, "mult_adds": 569, "params": 4.2},
+    "0.75 MobileNet": {"source": "Table 5", "top1": 68.4, "mult_adds": 325, "params": 2.6},
+    "Shallow MobileNet": {"source": "Table 5", "top1": 65.3, "mult_adds": 307, "params": 2.9},
+}
+
+
+def paper_sentence() -> str:
+    """The paper's own equal-budget evidence in one sentence, from ``MOBILENET_ACCURACY``."""
+    conv, sep = MOBILENET_ACCURACY["Conv MobileNet"], MOBILENET_ACCURACY["MobileNet"]
+    thin, shallow = MOBILENET_ACCURACY["0.75 MobileNet"], MOBILENET_ACCURACY["Shallow MobileNet"]
+    return (f"**On ImageNet, the MobileNets paper:** full convolutions gain only "
+            f"{conv['top1'] - sep['top1']:.1f} points of top-1 ({conv['top1']}% against {sep['top1']}%) "
+            f"for {conv['mult_adds'] / sep['mult_adds']:.1f}x the mult-adds and "
+            f"{conv['params'] / sep['params']:.1f}x the parameters (Table 4), and at about equal cost a "
+            f"thinner separable network beats a shallower one by {thin['top1'] - shallow['top1']:.1f} "
+            f"points (Table 5).")
+
+
 # Section 3.1: "3x3 depthwise separable convolutions ... use between 8 to 9 times
 # less computation than standard convolutions" (a range, so kept apart from the table).
 SEPARABLE_3X3_SAVING = (8, 9)

@@ -54,6 +54,7 @@ class Variant:
     width: float = 1.0
     head: str = "flatten"
     family: str = ""    # "separable" or "standard": a member of that equal-recipe family of widths
+    notebooks: tuple = (4,)  # the notebooks that show it
 
     def model(self) -> ReferenceCNN:
         return ReferenceCNN(self.conv, self.activation, self.batch_norm, self.init, self.width, self.head)
@@ -64,7 +65,7 @@ class Variant:
 
 VARIANTS = (
     # The seed's init equals per-group fans for the standard model: it is also its family's width 1.
-    Variant("standard", "standard", main=True, group=0, family="standard",
+    Variant("standard", "standard", main=True, group=0, family="standard", notebooks=(4, 6),
             question="the standard twin, as the seed would build it with nn.Conv2d"),
     Variant("separable", "separable", main=True, group=0,
             question="the seed's separable CNN as written"),
@@ -76,19 +77,27 @@ VARIANTS = (
             question="the fair twin of separable-bn: does BatchNorm help the standard model as much?"),
     # Per-group fans change only depthwise weights: the standard model's stay the seed's.
     Variant("separable-per-group-init", "separable", init="xavier-per-group", group=3,
-            seeds=MAIN_SEEDS, timed_as="separable", family="separable",
+            seeds=MAIN_SEEDS, timed_as="separable", family="separable", notebooks=(4, 6),
             question="Xavier with fans counted per group: is the slow start the seed's init?"),
     # The equal-budget families (notebook 04): one recipe, widths chosen so that the standard
     # family has a member matched to the separable model in parameters (0.58) and one in
     # mult-adds (0.375), and the separable family one matched to the standard twin (2).
     *(Variant(f"{conv}-w{width:g}", conv, init="xavier-per-group", width=width, group=4,
-              seeds=MAIN_SEEDS if matched else VARIANT_SEEDS, family=conv,
+              seeds=MAIN_SEEDS if matched else VARIANT_SEEDS, family=conv, notebooks=(6,),
               question=f"the {conv} family at width {width:g}: accuracy for its budget")
       for conv, width, matched in (("standard", 0.375, True), ("standard", 0.58, True),
                                    ("separable", 2.0, True), ("standard", 0.25, False),
                                    ("separable", 0.5, False))),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
+
+
+def variant_names(notebook: int | None = None) -> tuple[str, ...]:
+    """The variants a notebook shows (all of them for ``None``), in the order of ``VARIANTS``."""
+    if notebook is not None and not any(notebook in v.notebooks for v in VARIANTS):
+        known = sorted({n for v in VARIANTS for n in v.notebooks})
+        raise ValueError(f"notebook must be one of {', '.join(map(str, known))} or None; got {notebook!r}")
+    return tuple(v.name for v in VARIANTS if notebook is None or notebook in v.notebooks)
 
 
 def variant(name: str) -> Variant:
@@ -211,12 +220,13 @@ def read_result(path) -> RunResult:
     return RunResult(record["variant"], int(record["seed"]), history, record, path)
 
 
-def load_results(folder=None) -> dict[str, list[RunResult]]:
+def load_results(folder=None, notebook: int | None = None) -> dict[str, list[RunResult]]:
     """Every result in ``folder`` (default: the committed ``results/reference_cnn``).
 
     Returns {variant name: runs sorted by seed}, in the order of ``VARIANTS``,
-    holding only variants that have at least one run. Each run's ``epoch_seconds`` is set:
-    its own median epoch time, or that of ``Variant.timed_as``.
+    holding only variants that have at least one run (with ``notebook``, only the variants
+    that notebook shows, ``variant_names(notebook)``). Each run's ``epoch_seconds`` is set:
+    its own median epoch time, or for a variant timed as another the pooled median of that one.
     """
     folder = Path(folder) if folder is not None else default_folder()
     if not folder.is_dir():
@@ -230,14 +240,21 @@ def load_results(folder=None) -> dict[str, list[RunResult]]:
                   for name in VARIANT_NAMES}
     found = {name: runs for name, runs in by_variant.items() if runs}
     for name, named_runs in found.items():
-        timed_as = variant(name).timed_as
-        if timed_as and timed_as not in found:
-            raise ValueError(f"{folder}: {name} is timed at the epoch time of {timed_as}, "
-                             f"which has no results there")
-        source = found[timed_as] if timed_as else None
+        timed = bool(variant(name).timed_as)
         for run in named_runs:
-            run.epoch_seconds = median([e.seconds for r in (source or [run]) for e in r.history.epochs])
-    return found
+            run.epoch_seconds = (pooled_epoch_seconds(found, name) if timed
+                                 else median([e.seconds for e in run.history.epochs]))
+    shown = variant_names(notebook)
+    return {name: runs for name, runs in found.items() if name in shown}
+
+
+def pooled_epoch_seconds(results: dict[str, list[RunResult]], name: str) -> float:
+    """The median epoch time over every epoch of a variant's runs, or, for a variant timed as
+    another (``Variant.timed_as``), over that variant's runs: the speed its seconds are counted at."""
+    source = variant(name).timed_as or name
+    if source not in results:
+        raise ValueError(f"{name} is timed at the epoch time of {source}, which has no results here")
+    return median([e.seconds for r in results[source] for e in r.history.epochs])
 
 
 def compact_history(history: dict) -> dict:

@@ -15,6 +15,14 @@ def format_count(value) -> str:
     return str(value)
 
 
+def short_count(value: float) -> str:
+    """184,234 -> "184k", 4,065,600 -> "4.07M": a count as a slider or an axis shows it."""
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:g}"
+
+
 class Table:
     """Rows of dicts with a fixed column order and an optional totals row.
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .results import RunResult, Variant, variant
-from .seeds import (Band, EqualTime, equal_time, mean, mean_std, median, paired_gap, time_to_accuracy,
-                    time_to_share_of_best)
+from .results import RunResult, Variant, pooled_epoch_seconds, variant
+from .seeds import Band, EqualTime, equal_time, mean, paired_gap, time_to_accuracy, time_to_share_of_best
 from .tables import Table
 from .train import DEFAULT_LR
 
@@ -43,20 +42,8 @@ class Findings:
         return all(t is not None for name in MAIN_PAIR for t in self.reached[name])
 
 
-def _epoch_seconds(run: RunResult) -> float:
-    return run.epoch_seconds if run.epoch_seconds is not None else median(
-        [e.seconds for e in run.history.epochs])
-
-
 def _reached(run: RunResult, threshold: float):
-    return time_to_accuracy(run.history, threshold, _epoch_seconds(run))
-
-
-def _variant_epoch_seconds(name: str, runs: list[RunResult], results) -> float:
-    """The median epoch time over a variant's runs, or over those of the variant it is timed as."""
-    source = variant(name).timed_as
-    pool = results[source] if source in results else runs
-    return median([e.seconds for r in pool for e in r.history.epochs])
+    return time_to_accuracy(run.history, threshold, run.epoch_seconds)
 
 
 def findings(results: dict[str, list[RunResult]], threshold: float = 0.87) -> Findings:
@@ -68,17 +55,10 @@ def findings(results: dict[str, list[RunResult]], threshold: float = 0.87) -> Fi
         results, threshold, paired_gap(results),
         {name: [_reached(r, threshold) for r in runs] for name, runs in results.items()},
         equal_time(results),
-        {name: _variant_epoch_seconds(name, runs, results) for name, runs in results.items()})
+        {name: pooled_epoch_seconds(results, name) for name in results})
 
 
 # --- small pieces of wording ---------------------------------------------------------
-
-def _pm(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
-    average, std = mean_std([v * scale for v in values])
-    if len(values) < 2:
-        return f"{average:.{digits}f}"
-    return f"{average:.{digits}f} ± {std:.{digits}f}"
-
 
 def _span(values: list[float], scale: float = 100, digits: int = 1, sign: str = "+") -> str:
     low, high = min(values) * scale, max(values) * scale
@@ -105,12 +85,15 @@ def _all_seeds(n: int) -> str:
 
 
 def _epochs(values: list[int]) -> str:
-    return f"{_span(values, 1, 0, '')} epoch{'s' if max(values) > 1 else ''}"
+    """"1 epoch", "3 epochs", "2 to 4 epochs"."""
+    return f"{_span(values, 1, 0, '')} epoch{'' if max(values) == 1 else 's'}"
 
 
-def _behind(points: float) -> str:
-    """A gap in points (standard minus separable) as "1.6 points behind" / "0.4 points ahead"."""
-    return f"{points:.1f} points behind" if points >= 0 else f"{-points:.1f} points ahead"
+def _mixed(differences: list[float]) -> str:
+    """Why differences that are neither all positive nor all negative are no verdict."""
+    if min(differences) < 0 < max(differences):
+        return "it changes sign between seeds"
+    return "level in at least one seed"
 
 
 def _share_closed(variant_value: float, low: float, high: float) -> float | None:
@@ -132,6 +115,8 @@ def _change_words(v: Variant) -> str:
     changes = (["BatchNorm"] if v.batch_norm else []) + \
         ([v.activation] if v.activation != "relu" else []) + \
         (["Xavier with fans per group"] if v.init != "xavier" else []) + \
+        ([f"width {v.width:g}"] if v.width != 1 else []) + \
+        (["a pooling head"] if v.head != "flatten" else []) + \
         ([f"learning rate {v.lr:g}"] if v.lr != DEFAULT_LR else [])
     return " and ".join(changes) or "the same settings"
 
@@ -174,10 +159,13 @@ def answer_points(results: dict[str, list[RunResult]], share: float = 0.95) -> d
     if separable == FIXED_INIT:
         fixed = paired_gap(results, "standard", FIXED_INIT)
         last = min(len(fixed.x), len(gap.x)) - 1
-        smaller = fixed.high[0] < gap.low[0]
+        # Judged after epoch 1 and after the last epoch, seed ranges against seed ranges.
+        smaller = fixed.high[0] < gap.low[0] and fixed.mean[last] <= gap.mean[last]
+        larger = fixed.low[0] > gap.high[0] and fixed.mean[last] >= gap.mean[last]
         closed = 1 - fixed.mean[0] / gap.mean[0] if gap.mean[0] > 0 else 0.0
-        lead = ("no" if fixed.high[0] < 0 else "mostly not" if smaller and closed >= 0.5
-                else "less so" if smaller else "as much" if fixed.low[0] > 0 else "not clearly")
+        lead = ("no" if fixed.high[0] < 0 and fixed.high[last] < 0
+                else "more so" if larger else "mostly not" if smaller and closed >= 0.5
+                else "less so" if smaller else "not clearly")
         def change(before: float, after: float) -> str:
             if after < 0 <= before:
                 return f"of {100 * before:.1f} points turns into a {-100 * after:.1f}-point lag"
@@ -198,10 +186,12 @@ def answer_points(results: dict[str, list[RunResult]], share: float = 0.95) -> d
                   and min(_final(results["standard"])) > max(_final(results[separable])))
     slower = min(to_best[separable]) > max(to_best["standard"])
     faster = max(to_best[separable]) < min(to_best["standard"])
-    lead = {(False, True): "what remains is a lower ceiling, not slower learning",
-            (True, True): "it still learns more slowly, and ends lower",
-            (False, False): "what remains is within the seeds' spread",
-            (True, False): "it still learns more slowly"}[(slower, ends_lower)]
+    fixed_init = separable == FIXED_INIT
+    remains, still = ("what remains is ", "still ") if fixed_init else ("the gap is ", "")
+    lead = {(False, True): f"{remains}a lower ceiling, not slower learning",
+            (True, True): f"it {still}learns more slowly, and ends lower",
+            (False, False): f"{remains}within the seeds' spread",
+            (True, False): f"it {still}learns more slowly"}[(slower, ends_lower)]
     if faster:
         lead = "it learns faster" + (", but ends lower" if ends_lower else "")
     same = to_best["standard"] == to_best[separable] and len(set(to_best["standard"])) == 1
@@ -227,16 +217,18 @@ class ResultsTable(Table):
         self.threshold, self.share = threshold, share
         self.title = (f"Results over seeds: the mean (lowest-highest seed). Epochs to {share:.0%} of "
                       f"best: the first epoch reaching {share:.0%} of the run's own best test accuracy. "
-                      f"Seconds to {threshold:.0%}: training time to the first epoch reaching "
-                      f"{threshold:.0%} test accuracy, at the variant's median epoch time")
+                      f"S per epoch: the median over all of a variant's epochs. Seconds to "
+                      f"{threshold:.0%}: training time to the first epoch reaching {threshold:.0%} "
+                      "test accuracy, at each run's median epoch time")
         timed = [f"{name} at {variant(name).timed_as}'s" for name in results
                  if variant(name).timed_as in results]
         if timed:
             self.title += (f" ({', '.join(timed)}: the same layers, run on another machine, so its "
                            "own epoch times do not compare)")
+        # One column for every variant: the last epoch all runs have.
+        last = min(len(r.history.epochs) for runs in results.values() for r in runs)
         rows = []
         for name, runs in results.items():
-            last = min(len(r.history.epochs) for r in runs)
             reached = [t for t in (_reached(r, threshold) for r in runs) if t is not None]
             seconds = (_span([t[1] for t in reached], 1, 0, "") if reached else "never") + \
                 (f" ({len(reached)}/{len(runs)} seeds)" if reached and len(reached) < len(runs) else "")
@@ -248,7 +240,7 @@ class ResultsTable(Table):
                 "final train loss": _mean_and_range(_final(runs, "train_loss"), 1, 3),
                 f"epochs to {share:.0%} of best": _span([time_to_share_of_best(r.history, share)[0]
                                                          for r in runs], 1, 0, ""),
-                "s per epoch": f"{_variant_epoch_seconds(name, runs, results):.1f}",
+                "s per epoch": f"{pooled_epoch_seconds(results, name):.1f}",
                 f"seconds to {threshold:.0%}": seconds,
             })
         columns = list(rows[0]) if rows else ["variant"]
@@ -270,14 +262,14 @@ def ceiling_table(results: dict[str, list[RunResult]], shares=SHARES_OF_BEST) ->
             row = {"variant": name, "seed": r.seed,
                    "best test acc (%)": f"{100 * max(r.history.column('test_accuracy')):.2f}"}
             for share in shares:
-                epoch, seconds = time_to_share_of_best(r.history, share, _epoch_seconds(r))
+                epoch, seconds = time_to_share_of_best(r.history, share, r.epoch_seconds)
                 row[f"{share:.0%} of best: epoch"] = epoch
                 row[f"{share:.0%} of best: s"] = f"{seconds:.0f}"
             row["final train loss"] = f"{r.history.epochs[-1].train_loss:.3f}"
             rows.append(row)
     table = Table(list(rows[0]), rows, numeric=tuple(list(rows[0])[1:]))
-    table.title = ("How soon each run approached its own best test accuracy (seconds at its "
-                   "variant's median epoch time)")
+    table.title = ("How soon each run approached its own best test accuracy (seconds at the "
+                   "run's median epoch time, or that of the variant it is timed as)")
     return table
 
 
@@ -289,12 +281,12 @@ def _per_second(found: Findings) -> str:
              else f"{sep_epoch / std_epoch:.1f}x slower")
     matched = found.matched
     diffs = [m.difference for m in matched]
-    when = (f"at the training time of its {_span([m.behind_epochs for m in matched], 1, 0, '')} epochs "
+    when = (f"at the training time of its {_epochs([m.behind_epochs for m in matched])} "
             f"({_span([m.seconds for m in matched], 1, 0, '')} s) the standard twin had finished "
-            f"{_span([m.ahead_epochs for m in matched], 1, 0, '')}")
+            f"{_epochs([m.ahead_epochs for m in matched])}")
     if None in diffs:
         return (f"**Per second, no comparison yet:** a separable epoch is {speed}, and {when} "
-                "epochs in at least one seed.")
+                "in at least one seed.")
     if min(diffs) > 0:
         # Narrower than the per-epoch gap after the same number of separable epochs, seed by seed.
         standard_runs = {r.seed: r for r in found.results["standard"]}
@@ -305,12 +297,12 @@ def _per_second(found: Findings) -> str:
         how = "narrows the gap but does not overtake" if narrower else "does not overtake"
         compared = f", against {_span(per_epoch)} after equal epochs" if narrower else ""
         return (f"**Per second, the separable model {how}:** its epoch is {speed}, yet {when} "
-                f"epochs and was ahead by {_span(diffs)} points in every seed{compared}.")
+                f"and was ahead by {_span(diffs)} points in every seed{compared}.")
     if max(diffs) < 0:
         return (f"**Per second, the separable model is ahead:** its epoch is {speed}, and {when} "
-                f"epochs and was behind by {_span([-d for d in diffs], sign='')} points in every seed.")
-    return (f"**Per second, a draw:** a separable epoch is {speed}; {when} epochs, and the "
-            f"difference was {_span(diffs)} points: it changes sign between seeds.")
+                f"and was behind by {_span([-d for d in diffs], sign='')} points in every seed.")
+    return (f"**Per second, a draw:** a separable epoch is {speed}; {when}, and the "
+            f"difference was {_span(diffs)} points: {_mixed(diffs)}.")
 
 
 def _time_to_target(found: Findings) -> str:
@@ -345,9 +337,11 @@ def _reached_words(found: Findings, name: str) -> str:
 
 def _separable_variant(found: Findings, name: str) -> str:
     runs, results = found.results[name], found.results
-    final = {n: [100 * a for a in _final(results[n])] for n in (*MAIN_PAIR, name)}
+    # At the variant's last epoch, which the main pair's runs are compared at too.
+    last = min(len(r.history.epochs) for n in (*MAIN_PAIR, name) for r in results[n])
+    final = {n: [100 * r.history.epochs[last - 1].test_accuracy for r in results[n]]
+             for n in (*MAIN_PAIR, name)}
     first = {n: [100 * a for a in _first(results[n])] for n in (*MAIN_PAIR, name)}
-    last = len(runs[0].history.epochs)
     closed_first = _share_closed(mean(first[name]), mean(first["separable"]), mean(first["standard"]))
     closed_final = _share_closed(mean(final[name]), mean(final["separable"]), mean(final["standard"]))
     ends = (f"{mean(final[name]):.2f}% after epoch {last}, "
@@ -391,7 +385,7 @@ def _fair_twin(found: Findings, standard: str, separable: str) -> str:
         return text + f"; at equal training time it leads by {_span(diffs)} points in every seed."
     if max(diffs) < 0:
         return text + f"; at equal training time it trails by {_span([-d for d in diffs], sign='')} points in every seed."
-    return text + f"; at equal training time the difference is {_span(diffs)} points, changing sign between seeds."
+    return text + f"; at equal training time the difference is {_span(diffs)} points: {_mixed(diffs)}."
 
 
 def _seeds_and_noise(found: Findings) -> str:

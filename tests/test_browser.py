@@ -431,11 +431,42 @@ def interact_speed(nb: Notebook) -> None:
     nb.screenshot(explorer)
 
 
+def interact_budget(nb: Notebook) -> None:
+    """Notebook 06: key the budget down until no separable model fits, then switch to mult-adds."""
+    page = nb.page
+    explorer = page.locator(".jp-OutputArea-output .widget-vbox").filter(
+        has=page.locator(".widget-toggle-buttons", has_text="budget in")).first
+    explorer.scroll_into_view_if_needed()
+    table = explorer.locator(".widget-html", has_text="best within budget").first
+    figure = explorer.locator(".widget-image").last
+    _wait_for_text(table, r"separable.*width 1\b")
+    before = _image_bytes(figure)
+
+    def visible_slider():
+        return next(s for s in _slider_in(explorer, page, "budget").all() if s.is_visible())
+    slider = visible_slider()
+    slider.locator(".noUi-handle").click()
+    for _ in range(30):
+        if "no trained width fits" in table.inner_text():
+            break
+        slider.locator(".noUi-handle").press("ArrowLeft")
+        page.wait_for_timeout(80)
+    _wait_for_text(table, "no trained width fits this budget")
+    page.wait_for_timeout(300)
+    assert _image_bytes(figure) != before, "the budget figure did not follow the slider"
+
+    explorer.locator(".widget-toggle-buttons button", has_text="mult-adds").click()
+    _wait_until(lambda: visible_slider().locator(".widget-readout").inner_text().strip().endswith("M"),
+                "switching to mult-adds did not show a slider of mult-adds")
+    nb.screenshot(explorer)
+
+
 INTERACTIONS = {
     "01_depthwise_step.ipynb": (1, interact_depthwise),
     "02_pointwise_step.ipynb": (1, interact_pointwise),
     "03_cost_ratio.ipynb": (1, interact_cost_ratio),
     "05_flops_vs_speed.ipynb": (1, interact_speed),
+    "06_equal_budgets.ipynb": (1, interact_budget),
 }
 
 

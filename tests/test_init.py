@@ -68,7 +68,6 @@ def test_unknown_init_names_the_allowed_ones(bad):
         ReferenceCNN(init=bad)
     with pytest.raises(ValueError, match="init must be one of"):
         init_weights(nn.Linear(2, 2), bad)
-    assert INITS == ("xavier", "xavier-per-group")
 
 
 def test_init_is_named_in_the_description_only_when_not_the_seed_one():
@@ -95,6 +94,33 @@ def test_a_depthwise_step_with_the_seed_init_scales_the_mean_square_by_2_over_1_
         assert row["M"] == m
         assert row["measured gain"] == pytest.approx(expected, rel=0.15)
         assert row["predicted gain"] == pytest.approx(expected, rel=0.15)
+        assert row["predicted gain"] == pytest.approx(row["k² Var(w)"], rel=1e-3)  # no borders
+
+
+def test_same_padding_lowers_the_predicted_gain_by_the_border_zeros():
+    from dwconv_utils.init import depthwise_gains
+    torch.manual_seed(0)
+    layer = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1, groups=64, bias=False))
+    (row,) = depthwise_gains(layer, torch.randn(16, 64, 7, 7)).rows
+    # On a 7x7 map an output reads on average (19/21)^2 of its 9 taps: 18% fewer.
+    assert row["predicted gain"] == pytest.approx(row["k² Var(w)"] * (19 / 21) ** 2, rel=0.02)
+    assert row["measured gain"] == pytest.approx(row["predicted gain"], rel=0.15)
+
+
+def test_the_measurements_leave_a_batch_norm_model_alone():
+    from dwconv_utils.init import depthwise_gains, signal_spread
+    torch.manual_seed(0)
+    model = ReferenceCNN(batch_norm=True).train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, y = _batch()
+    depthwise_gains(model, x)
+    signal_spread(model, x, y)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # running stats too
+    assert model.training and all(p.grad is None for p in model.parameters())
+    with pytest.raises(TypeError, match="inputs must be a float tensor"):
+        depthwise_gains(model, torch.zeros(2, 1, 28, 28, dtype=torch.long))
+    with pytest.raises(ValueError, match="has no depthwise convolution"):
+        depthwise_gains(ReferenceCNN("standard"), x)
 
 
 def test_signal_spread_measures_a_copy_and_leaves_the_model_alone():
@@ -133,3 +159,5 @@ def test_the_seed_init_silences_the_separable_model_and_per_group_fans_keep_the_
     table = spread_table({f"{c}, {s}": v for (c, s), v in spreads.items()})
     assert table.columns[0] == "layer" and len(table.rows) == 8
     assert table.totals["separable, xavier"] == f"{seed_separable.shrink:.1f}x"
+    with pytest.raises(ValueError, match="spreads is empty"):
+        spread_table({})

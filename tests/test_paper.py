@@ -94,3 +94,12 @@ def test_the_reasons_in_the_notes_hold():
     assert round(values["table4.mobilenet.mult_adds"] / 1e6, 1) == 568.7
     assert round(values["table4.mobilenet.mult_adds"] * (160 / 224) ** 2 / 1e6) == 290
     assert round(values["table7.160.mult_adds"] / 1e6, 1) == 290.7
+
+
+def test_the_papers_equal_budget_sentence_is_computed_from_its_numbers():
+    from dwconv_utils.paper import MOBILENET_ACCURACY, paper_sentence
+    assert MOBILENET_ACCURACY["MobileNet"]["top1"] == 70.6 and MOBILENET_ACCURACY["Conv MobileNet"]["top1"] == 71.7
+    sentence = paper_sentence()
+    # 71.7 - 70.6; 4866 / 569 = 8.55; 29.3 / 4.2 = 6.98; 68.4 - 65.3
+    assert "gain only 1.1 points" in sentence and "8.6x the mult-adds" in sentence
+    assert "7.0x the parameters" in sentence and "by 3.1 points (Table 5)" in sentence

@@ -26,7 +26,7 @@ FORMER_NAMES = [
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
 ]
 # Added since.
-NEW_NAMES = ["plot_signal_spread"]
+NEW_NAMES = ["plot_signal_spread", "plot_budget_families"]
 FORBIDDEN = {"experiments", "train", "history", "results"}
 
 

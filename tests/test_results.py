@@ -119,3 +119,18 @@ def test_committed_weights_reproduce_the_recorded_accuracy(name):
     model = load_weights(ReferenceCNN(name), run.weights_path)
     result = evaluate(model, fashion_mnist_tensors("test", root=real_folder(), download=False))
     assert result.accuracy == pytest.approx(run.history.epochs[-1].test_accuracy, abs=0.001)
+
+
+def test_each_notebook_shows_its_own_variants(tmp_path):
+    assert registry.variant_names(4)[:2] == ("standard", "separable") and "standard-w0.58" not in registry.variant_names(4)
+    assert "standard-w0.58" in registry.variant_names(6) and "separable-bn" not in registry.variant_names(6)
+    assert registry.variant_names() == registry.VARIANT_NAMES
+    with pytest.raises(ValueError, match="notebook must be one of 4, 6 or None; got 5"):
+        registry.variant_names(5)
+    fake_run(tmp_path, "separable", 0, [0.8], seconds=30)
+    fake_run(tmp_path, "standard-w0.58", 0, [0.8], seconds=10)
+    fake_run(tmp_path, "separable-per-group-init", 0, [0.85], seconds=10)
+    assert list(load_results(tmp_path, notebook=4)) == ["separable", "separable-per-group-init"]
+    shown = load_results(tmp_path, notebook=6)
+    assert list(shown) == ["separable-per-group-init", "standard-w0.58"]
+    assert shown["separable-per-group-init"][0].epoch_seconds == 30.0  # timed as separable, not shown

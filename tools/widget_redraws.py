@@ -1,6 +1,6 @@
 """How fast do the lecture widgets redraw here? ``python tools/widget_redraws.py``
 
-Builds each explorer of notebooks 01-03 as the notebook does, moves every
+Builds each explorer of notebooks 01-03 and 06 as the notebook does, moves every
 control through its values as a lecturer would (each move runs the same
 callback as dragging; ``time_control`` reads the seconds every explorer keeps
 of each redraw), and prints the median and the slowest redraw. The goal is
@@ -16,9 +16,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dwconv_utils.budget import family_points, load_epoch_times  # noqa: E402
 from dwconv_utils.images import KERNEL_NAMES, sample_image  # noqa: E402
+from dwconv_utils.results import load_results  # noqa: E402
 from dwconv_utils.widgets import (CHANNEL_STOPS, KERNEL_SIZES, MAX_KERNEL,  # noqa: E402
-                                  cost_explorer, kernel_explorer, mixing_explorer, time_control)
+                                  budget_explorer, cost_explorer, kernel_explorer, mixing_explorer,
+                                  time_control)
 
 GOAL_S = 0.1
 
@@ -28,6 +31,7 @@ def main() -> int:
     kernels = kernel_explorer(image)
     mixer = mixing_explorer(kernels.maps)
     costs = cost_explorer()
+    budgets = budget_explorer(family_points(load_results(), load_epoch_times()["epoch_seconds"]))
     rounds = 3  # every control through all its values, three times
     cases = {
         "01 kernel explorer: kernel menu": lambda: time_control(kernels, kernels.kernel_menus[0], KERNEL_NAMES),
@@ -37,6 +41,9 @@ def main() -> int:
         "03 cost explorer: Dk": lambda: time_control(costs, costs.dk, range(1, MAX_KERNEL + 1)),
         "03 cost explorer: N": lambda: time_control(costs, costs.n, CHANNEL_STOPS),
         "03 cost explorer: M": lambda: time_control(costs, costs.m, CHANNEL_STOPS),
+        "06 budget explorer: budget": lambda: time_control(budgets, budgets.budget,
+                                                           [v for _, v in budgets.budget.options]),
+        "06 budget explorer: kind": lambda: time_control(budgets, budgets.kind, ["mult_adds", "params"]),
     }
     print(f"{'widget and control':36} {'moves':>5} {'median ms':>9} {'slowest ms':>10}  under {GOAL_S * 1000:.0f} ms?")
     for name, move in cases.items():

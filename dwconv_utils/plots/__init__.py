@@ -8,9 +8,11 @@ One module per topic, all re-exported here (``from dwconv_utils.plots import plo
 - ``cost``: notebook 03, the cost ratio against the channels, cost by layer pair and by block;
 - ``training``: notebook 04, training curves, the data, results over seeds, mistakes;
 - ``speed``: notebook 05, time shares, time by block, the roofline, batch size and memory format;
+- ``budget``: notebook 06, accuracy against parameters and mult-adds for two families of widths;
 - ``drawing``: the helpers the others share (arrays, colour limits, bare axes, signed maps,
   kernels with their weights written in, arrows, stacked bars).
 """
+from .budget import plot_budget_families
 from .cost import plot_cost_by_block, plot_cost_by_layer_pair, plot_cost_ratio_vs_channels
 from .drawing import MAP_INCHES, symmetric_limit
 from .feature_maps import (plot_channel_rows, plot_channels, plot_kernel_grids, plot_map_grid,
@@ -27,4 +29,5 @@ __all__ = [
     "plot_histories", "plot_class_examples", "plot_seed_bands", "plot_first_steps",
     "plot_confusion_matrix", "plot_confident_mistakes", "plot_signal_spread",
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
+    "plot_budget_families",
 ]

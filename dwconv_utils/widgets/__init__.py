@@ -7,6 +7,7 @@
   and ``MixingExplorer`` (the 1x1 weights).
 - ``cost``: notebook 03, ``CostExplorer`` (mult-adds, parameters, cost bars).
 - ``speed``: notebook 05, ``SpeedExplorer`` (FLOP ratio beside measured time).
+- ``budget``: notebook 06, ``BudgetExplorer`` (the best model of each family within a budget).
 
 Works with ipywidgets 7.7 (Colab) and 8 (JupyterLab): only APIs common to
 both. Callbacks that only recompute formulas must redraw in well under 0.1 s;
@@ -14,6 +15,7 @@ expensive ones use ``continuous_update=False``.
 """
 from .base import (CHANNEL_STOPS, MAP_SIZE_STOPS, WIDE_LABEL, Explorer, png_bytes, png_tile,
                    stop_slider, time_control)
+from .budget import BudgetExplorer, budget_explorer
 from .cost import MAX_KERNEL, CostExplorer, cost_explorer
 from .feature_maps import (KERNEL_PIXELS, KERNEL_SIZES, TILE_WIDTH, KernelExplorer, MixingExplorer,
                            kernel_explorer, mixing_explorer)
@@ -28,4 +30,5 @@ __all__ = [
     "CostExplorer", "cost_explorer", "MAX_KERNEL",
     "SpeedExplorer", "speed_explorer", "KERNEL_STOPS", "BATCH_STOPS",
     "MAX_MEASURED_MACS", "MAX_MEASURED_VALUES",
+    "BudgetExplorer", "budget_explorer",
 ]
