@@ -43,10 +43,10 @@ TRAIN_IMAGES = 60_000
 MATCH_TOLERANCE = 0.05  # budgets within 5% count as equal
 
 
-def family_variants(family: str) -> list[Variant]:
-    """The variants of one family, by width."""
+def family_variants(family: str, head: str = "flatten") -> list[Variant]:
+    """The variants of one family with one head, by width."""
     checks.choice("family", family, FAMILIES)
-    return sorted((v for v in VARIANTS if v.family == family), key=lambda v: v.width)
+    return sorted((v for v in VARIANTS if v.family == family and v.head == head), key=lambda v: v.width)
 
 
 def model_budget(v: Variant) -> dict[str, int]:
@@ -88,13 +88,13 @@ class FamilyPoint:
         return self.params if kind == "params" else self.mult_adds
 
 
-def family_points(results: dict[str, list[RunResult]], epoch_times: dict[str, float] | None = None
-                  ) -> dict[str, list[FamilyPoint]]:
-    """Both families' trained points (those with results), each sorted by width."""
+def family_points(results: dict[str, list[RunResult]], epoch_times: dict[str, float] | None = None,
+                  head: str = "flatten") -> dict[str, list[FamilyPoint]]:
+    """Both families' trained points (those with results) with ``head``, each sorted by width."""
     out = {}
     for family in FAMILIES:
         points = []
-        for v in family_variants(family):
+        for v in family_variants(family, head):
             if v.name in results:
                 points.append(FamilyPoint(family, v.width, v.name, **model_budget(v), runs=results[v.name],
                                           epoch_seconds=(epoch_times or {}).get(v.name)))

@@ -18,7 +18,8 @@ def test_plan_runs_the_main_pair_first_interleaved_by_seed():
     family = runs[len(main) + 9:]
     assert family[:5] == [("standard-w0.375", 0), ("standard-w0.58", 0), ("separable-w2", 0),
                           ("standard-w0.25", 0), ("separable-w0.5", 0)]
-    assert family[-3:] == [("standard-w0.375", 2), ("standard-w0.58", 2), ("separable-w2", 2)]
+    assert family[-9:-6] == [("standard-w0.375", 2), ("standard-w0.58", 2), ("separable-w2", 2)]
+    assert family[-6:] == [(name, s) for s in MAIN_SEEDS for name in ("separable-pool", "standard-pool-w0.36")]
     assert len(runs) == sum(len(variant(n).default_seeds()) for n in {name for name, _ in runs})
     assert [(v.name, s) for v, s in plan(["separable"], [5])] == [("separable", 5)]
 
