@@ -189,9 +189,10 @@ def pairs_table(pairs: list[MatchedPair]) -> Table:
     return table
 
 
-def answer_points(pairs: list[MatchedPair]) -> dict[str, str]:
+def answer_points(pairs: list[MatchedPair], setting: str = "") -> dict[str, str]:
     """At equal parameters and at equal mult-adds, which family is more accurate and by how
-    much: one sentence per budget kind that has a matched pair, chosen by the numbers."""
+    much: one sentence per budget kind that has a matched pair, chosen by the numbers.
+    ``setting`` (e.g. "with a pooling head") is named after the budget."""
     points = {}
     for kind in BUDGETS:
         chosen = [p for p in pairs if p.kind == kind]
@@ -211,7 +212,8 @@ def answer_points(pairs: list[MatchedPair]) -> dict[str, str]:
         lead = ("the separable family is more accurate" if ahead == {"separable"}
                 else "the standard family is more accurate" if ahead == {"standard"}
                 else "neither family is reliably more accurate")
-        points[kind] = f"**At equal {BUDGET_WORDS[kind]}, {lead}:** {'; '.join(parts)}."
+        where = f", {setting}" if setting else ""
+        points[kind] = f"**At equal {BUDGET_WORDS[kind]}{where}, {lead}:** {'; '.join(parts)}."
     return points
 
 
@@ -236,7 +238,7 @@ def measure_epoch_times(names=None, repeats: int = 5, steps: int = 10, batch_siz
     ``repeats`` interleaved samples of ``steps`` training steps each, as ``fit`` trains (Adam,
     channels_last, memory reuse), on random images: speed does not depend on pixel values.
     Returns a JSON-ready record with the machine."""
-    names = list(names) if names is not None else [v.name for f in FAMILIES for v in family_variants(f)]
+    names = list(names) if names is not None else [v.name for v in VARIANTS if v.family]
     repeats = checks.positive_int("repeats", repeats)
     steps = checks.positive_int("steps", steps)
     batch_size = checks.positive_int("batch_size", batch_size)

@@ -101,3 +101,16 @@ def test_epoch_times_round_trip_and_bad_files_are_named(tmp_path):
         load_epoch_times(tmp_path)
     with pytest.raises(FileNotFoundError, match="bench --families"):
         load_epoch_times(tmp_path / "nowhere")
+
+
+def test_the_pooling_head_pair_is_its_own_comparison(tmp_path):
+    for seed in (0, 1, 2):
+        fake_run(tmp_path, "separable-pool", seed, [0.85, 0.88 + 0.01 * seed], seconds=10)
+        fake_run(tmp_path, "standard-pool-w0.36", seed, [0.85, 0.87 + 0.01 * seed], seconds=10)
+    pool = family_points(load_results(tmp_path), head="pool")
+    assert [p.variant for f in ("separable", "standard") for p in pool[f]] == ["separable-pool", "standard-pool-w0.36"]
+    assert family_points(load_results(tmp_path)) == {"separable": [], "standard": []}
+    pairs = matched_pairs(pool)
+    assert [p.kind for p in pairs] == ["params", "mult_adds"]  # one pair matched in both
+    assert answer_points(pairs, "with a pooling head")["params"].startswith(
+        "**At equal parameters, with a pooling head, the separable family is more accurate:**")
