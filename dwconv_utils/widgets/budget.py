@@ -14,13 +14,12 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage  # pillow comes with matplotlib
 
 from ..budget import BUDGET_WORDS, BUDGETS, FAMILIES, best_within, frontier
 from ..plots.budget import BUDGET_LABELS, draw_family, format_budget_axis
 from ..style import apply_style, color_for
 from ..tables import short_count
-from .base import WIDE_LABEL, Explorer, png_bytes
+from .base import WIDE_LABEL, Explorer, blitted_png
 
 STOPS_PER_DECADE = 12
 
@@ -68,13 +67,7 @@ class _BudgetFigure:
             self.chosen[family].set_offsets(np.empty((0, 2)) if point is None
                                             else [[point.budget(kind), 100 * point.accuracy]])
         self.title.set_text(f"budget: {short_count(budget)} {BUDGET_WORDS[kind]}")
-        canvas = self.figure.canvas
-        canvas.restore_region(self.background)
-        for artist in self.moving:
-            artist.axes.draw_artist(artist)
-        image = PILImage.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
-                                    "raw", "RGBA", 0, 1).convert("RGB")
-        return png_bytes(image)
+        return blitted_png(self.figure, self.background, self.moving)
 
 
 def _choice_html(chosen: dict, kind: str) -> str:

@@ -9,12 +9,11 @@ import ipywidgets as widgets
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage  # pillow comes with matplotlib
 
 from .. import checks
 from ..cost import ConvCosts, conv_costs
 from ..style import apply_style, color_for
-from .base import CHANNEL_STOPS, MAP_SIZE_STOPS, WIDE_LABEL, Explorer, png_bytes, stop_slider
+from .base import CHANNEL_STOPS, MAP_SIZE_STOPS, WIDE_LABEL, Explorer, blitted_png, stop_slider
 
 MAX_KERNEL = 7
 # The rows of the cost table: its label, and the part of ``ConvCosts`` it shows.
@@ -105,13 +104,7 @@ class _CostBars:
 
     def png(self) -> bytes:
         """The figure as PNG: the kept background with the moving artists drawn over it."""
-        canvas = self.figure.canvas
-        canvas.restore_region(self.background)
-        for artist in self.moving:
-            artist.axes.draw_artist(artist)
-        image = PILImage.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
-                                    "raw", "RGBA", 0, 1).convert("RGB")
-        return png_bytes(image)
+        return blitted_png(self.figure, self.background, self.moving)
 
 
 def _cost_rows_html(costs: ConvCosts) -> str:
