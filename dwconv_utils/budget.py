@@ -137,6 +137,12 @@ class MatchedPair:
         return self.standard.budget(self.kind) / self.separable.budget(self.kind)
 
     @property
+    def leader(self) -> str | None:
+        """"separable" or "standard" if that one is ahead in every seed, else None."""
+        diffs = list(self.differences.values())
+        return "separable" if min(diffs) > 0 else "standard" if max(diffs) < 0 else None
+
+    @property
     def differences(self) -> dict[int, float]:
         """Separable minus standard final test accuracy, per seed both have."""
         a, b = self.separable.accuracies, self.standard.accuracies
@@ -208,18 +214,13 @@ def answer_points(pairs: list[MatchedPair], setting: str = "") -> dict[str, str]
             else:
                 verdict = f"neither is ahead in every seed ({_points(diffs, signed=True)})"
             parts.append(f"{pair.separable.variant} against {pair.standard.variant}, {verdict}")
-        ahead = {_leader(p) for p in chosen}
+        ahead = {p.leader for p in chosen}
         lead = ("the separable family is more accurate" if ahead == {"separable"}
                 else "the standard family is more accurate" if ahead == {"standard"}
                 else "neither family is reliably more accurate")
         where = f", {setting}" if setting else ""
         points[kind] = f"**At equal {BUDGET_WORDS[kind]}{where}, {lead}:** {'; '.join(parts)}."
     return points
-
-
-def _leader(pair: MatchedPair) -> str | None:
-    diffs = list(pair.differences.values())
-    return "separable" if min(diffs) > 0 else "standard" if max(diffs) < 0 else None
 
 
 def _points(values: list[float], signed: bool = False) -> str:
@@ -288,11 +289,3 @@ def load_epoch_times(folder=None) -> dict:
             or not isinstance(record.get("epoch_seconds"), dict)):
         raise ValueError(f"{path} is not an epoch-time record of version {EPOCH_TIMES_VERSION}")
     return record
-
-
-def epoch_time_ratio(pair: MatchedPair) -> float | None:
-    """Standard epoch time / separable epoch time of a matched pair (None if not measured)."""
-    if pair.standard.epoch_seconds is None or pair.separable.epoch_seconds is None:
-        return None
-    return pair.standard.epoch_seconds / pair.separable.epoch_seconds
-

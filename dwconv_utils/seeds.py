@@ -24,15 +24,6 @@ def mean(values) -> float:
     return sum(values) / len(values)
 
 
-def mean_std(values) -> tuple[float, float]:
-    """Mean and sample standard deviation (nan for a single value)."""
-    values = list(values)
-    m = mean(values)
-    if len(values) < 2:
-        return m, float("nan")
-    return m, (sum((v - m) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-
-
 @dataclass
 class Band:
     """A per-epoch statistic over seeds: mean, lowest and highest seed, and the x positions."""

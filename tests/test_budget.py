@@ -114,3 +114,10 @@ def test_the_pooling_head_pair_is_its_own_comparison(tmp_path):
     assert [p.kind for p in pairs] == ["params", "mult_adds"]  # one pair matched in both
     assert answer_points(pairs, "with a pooling head")["params"].startswith(
         "**At equal parameters, with a pooling head, the separable family is more accurate:**")
+
+
+def test_a_pair_names_its_leader_only_when_every_seed_agrees(points):
+    by_params, _, by_macs = matched_pairs(points)
+    assert by_params.leader == "separable" and by_macs.leader == "standard"
+    by_params.standard.runs[0].history.epochs[-1].test_accuracy = 0.99  # one seed now disagrees
+    assert by_params.leader is None

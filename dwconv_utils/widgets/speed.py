@@ -115,10 +115,6 @@ class SpeedExplorer(Explorer):
                                  f"{self.memory_format.value}: median of {self.repeats}, "
                                  f"{self.last_redraw_seconds:.2f} s to measure")
 
-    def remeasure(self) -> None:
-        """Time the layer the controls describe and update every readout (``redraw``)."""
-        self.redraw()
-
     def _draw(self) -> None:
         flop_ratio = 1 / self._costs().ratio
         Dk, N = self.dk.value, self.n.value
