@@ -1,8 +1,9 @@
-"""The package's commands: ``python -m dwconv_utils data | train | bench | experiments``.
+"""The package's commands: ``python -m dwconv_utils data | train | bench | race | experiments``.
 
     python -m dwconv_utils data                    # find or download Fashion-MNIST, verify it
     python -m dwconv_utils train --model separable --epochs 5
     python -m dwconv_utils bench                   # images/s here, seed's code vs the package's
+    python -m dwconv_utils race                    # notebook 04's 90-second races over seeds
     python -m dwconv_utils experiments --list      # notebook 04's long runs: what is done
 
 The options that say where the data is and what runs it (--data, --no-download,
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, budget, checks, data, experiments, results, train
+from . import bench, budget, checks, data, experiments, race, results, train
 from .device import pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
@@ -100,6 +101,21 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default=None, help=f"folder for the results (default: {results.default_folder()})")
     e.add_argument("--force", action="store_true", help="run again even where a result exists")
     e.add_argument("--list", action="store_true", help="print the plan and exit")
+
+    r = commands.add_parser("race", help="notebook 04's races: each recipe over seeds, then the race",
+                            description="Train the separable model for the same budget under each "
+                                        "recipe, then race it against its standard twin under the "
+                                        "race recipe, over seeds, writing one result file per run "
+                                        "(notebook 04). Runs with a file already are skipped.")
+    r.add_argument("--seconds", type=float, default=race.DEFAULT_SECONDS,
+                   help=f"training seconds per model (default {race.DEFAULT_SECONDS:g})")
+    r.add_argument("--recipes", nargs="+", choices=race.RECIPE_NAMES, default=list(race.RECIPE_NAMES),
+                   metavar="RECIPE", help=f"recipes to run (default: all of {', '.join(race.RECIPE_NAMES)})")
+    r.add_argument("--seeds", nargs="+", type=int, default=list(race.RACE_SEEDS))
+    _data_options(r, "a smoke run; never write such results into the committed folder")
+    r.add_argument("--out", default=None, help=f"folder for the results (default: {race.default_folder()})")
+    r.add_argument("--force", action="store_true", help="run again even where a result exists")
+    r.add_argument("--list", action="store_true", help="print the plan and exit")
     return p
 
 
@@ -192,6 +208,38 @@ def _experiments_command(args, argv: list[str]) -> int:
     return 0
 
 
+def _race_command(args, argv: list[str]) -> int:
+    folder = Path(args.out) if args.out else race.default_folder()
+    try:
+        checks.positive_number("--seconds", args.seconds)
+        for s in args.seeds:
+            checks.non_negative_int("--seeds", s)
+        if args.limit is not None and folder.resolve() == race.default_folder().resolve():
+            raise ValueError("--limit makes a smoke run on a subset; give --out another folder "
+                             f"so it cannot mix with the full results in {folder}")
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    plan = race.study_plan(args.recipes, args.seeds)
+    todo = [run for run in plan
+            if args.force or not (folder / f"{race.run_name(*run)}.json").exists()]
+    for run in plan:
+        print(f"{race.run_name(*run):>40}: {'to run' if run in todo else 'done'}")
+    if args.list or not todo:
+        return 0
+    try:
+        train_set, test_set, note = load_train_test(args)
+    except (*DATA_ERRORS, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{note}; {len(todo)} runs of {args.seconds:g} s per model; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; writing to {folder}", flush=True)
+    race.run_study(folder, train_set, test_set, recipes=args.recipes, seeds=args.seeds,
+                   seconds=args.seconds, device=args.device, force=args.force, data_note=note,
+                   command=" ".join([PROG, *argv]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (0 done, 1 data not ready, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -202,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         return _train_command(args)
     if args.command == "bench":
         return _bench_command(args)
+    if args.command == "race":
+        return _race_command(args, argv)
     return _experiments_command(args, argv)
 
 

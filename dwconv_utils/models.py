@@ -111,9 +111,12 @@ class ReferenceCNN(nn.Module):
             raise ValueError("ReferenceCNN expects images of shape (batch, 1, 28, 28) "
                              f"(height and width 24..31 also fit fc1); got {tuple(x.shape)}")
         act = self.activation
-        x = self.pool(act(self.conv2(act(self.conv1(x)))))
-        x = self.pool(act(self.conv4(act(self.conv3(x)))))
-        x = self.pool(act(self.conv6(act(self.conv5(x)))))
+        # The seed activates, then pools. Max-pooling commutes with a rising activation, so
+        # pooling first gives the same numbers and gradients, with the activation on a 4x
+        # smaller map: training is faster (``python -m dwconv_utils bench``).
+        x = act(self.pool(self.conv2(act(self.conv1(x)))))
+        x = act(self.pool(self.conv4(act(self.conv3(x)))))
+        x = act(self.pool(self.conv6(act(self.conv5(x)))))
         if self.head == "flatten":
             x = act(self.fc1(self.flatten(x)))
         else:

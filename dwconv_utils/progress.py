@@ -76,3 +76,55 @@ class TrainingReporter:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class RaceReporter:
+    """A progress bar per model and a live accuracy figure in a notebook; one line per
+    evaluation in a terminal (``race.race``, notebook 04)."""
+
+    def __init__(self, result, budget: float, enabled: bool, live: bool):
+        self.result, self.budget = result, budget
+        self.enabled = enabled
+        self.notebook = enabled and in_notebook()
+        self.live = live and self.notebook
+        self.unit = "s" if result.seconds is not None else "steps"
+        self.bars, self.printed = {}, {}
+        self.figure = self.handle = None
+        if self.notebook:
+            from tqdm.auto import tqdm
+            self.bars = {name: tqdm(total=round(budget, 1), desc=f"{name:>9}", unit=self.unit,
+                                    leave=True, bar_format="{desc}: {bar} {n:.0f}/{total:.0f} "
+                                    "{unit} of training {postfix}")
+                         for name in result.lanes}
+
+    def update(self, spent) -> None:
+        for name, lane in self.result.lanes.items():
+            if not lane.points:
+                continue
+            point = lane.points[-1]
+            if name in self.bars:
+                bar = self.bars[name]
+                bar.n = min(round(spent(lane), 1), bar.total)
+                bar.set_postfix_str(f"test accuracy {100 * point.accuracy:.1f}%", refresh=True)
+            elif self.enabled and not self.notebook and self.printed.get(name) is not point:
+                used = f"{spent(lane):7.1f}" if self.unit == "s" else f"{spent(lane):7,d}"
+                print(f"{name:>9} {used} {self.unit}: test accuracy {100 * point.accuracy:.2f}%",
+                      flush=True)
+                self.printed[name] = point
+        if self.live:
+            self.draw()
+
+    def draw(self) -> None:
+        from IPython.display import display
+        self.figure = self.result.plot(figure=self.figure)
+        if self.handle is None:
+            self.handle = display(self.figure, display_id=True)
+        else:
+            self.handle.update(self.figure)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.refresh()
+            bar.close()
+        if self.live:
+            self.draw()  # the last state, also after Ctrl-C

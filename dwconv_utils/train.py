@@ -60,7 +60,7 @@ def check_data(name: str, data) -> tuple[torch.Tensor, torch.Tensor]:
     return images, labels
 
 
-def _prepare(images: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+def prepare_images(images: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     images = images.to(device)
     return images.contiguous(memory_format=torch.channels_last) if channels_last else images
 
@@ -91,13 +91,13 @@ def evaluate(model: nn.Module, data, batch_size: int = 1000, device=None,
     images, labels = check_data("data", data)
     batch_size = checks.positive_int("batch_size", batch_size)
     device = pick_device(device) if device is not None else _model_device(model)
-    channels_last = _default_channels_last(device) if channels_last is None else channels_last
+    channels_last = default_channels_last(device) if channels_last is None else channels_last
     was_training = model.training
     model.eval()
     losses, predictions, confidence = [], [], []
     try:
         for start in range(0, len(images), batch_size):
-            x = _prepare(images[start:start + batch_size], device, channels_last)
+            x = prepare_images(images[start:start + batch_size], device, channels_last)
             y = labels[start:start + batch_size].to(device)
             logits = model(x)
             losses.append(F.cross_entropy(logits, y, reduction="sum").item())
@@ -118,14 +118,14 @@ def _model_device(model: nn.Module) -> torch.device:
     return param.device if param is not None else torch.device("cpu")
 
 
-def _default_channels_last(device: torch.device) -> bool:
+def default_channels_last(device: torch.device) -> bool:
     # Measured faster for these convs on CPU and CUDA; MPS support for it is partial.
     return device.type in ("cpu", "cuda")
 
 
 # --- training ----------------------------------------------------------------
 
-def _make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     return torch.optim.SGD(params, lr=lr, momentum=0.9)
@@ -157,7 +157,7 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
     checks.choice("optimizer", optimizer, OPTIMIZERS)
     seed = checks.non_negative_int("seed", seed)
     device = pick_device(device)
-    channels_last = _default_channels_last(device) if channels_last is None else channels_last
+    channels_last = default_channels_last(device) if channels_last is None else channels_last
     checks.boolean("channels_last", channels_last)
     checks.boolean("reuse_memory", reuse_memory)
     if reuse_memory and device.type == "cpu":
@@ -167,9 +167,9 @@ def fit(model: nn.Module, train, test=None, epochs: int = 2, *, batch_size: int 
     generator = torch.Generator().manual_seed(seed)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
-    images = _prepare(images, device, channels_last)
+    images = prepare_images(images, device, channels_last)
     labels = labels.to(device)
-    opt = _make_optimizer(optimizer, model.parameters(), lr)
+    opt = make_optimizer(optimizer, model.parameters(), lr)
 
     history = History(name or getattr(model, "conv_kind", type(model).__name__),
                       settings={"epochs": epochs, "batch_size": batch_size, "lr": lr,

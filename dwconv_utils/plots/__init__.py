@@ -19,7 +19,8 @@ from .feature_maps import (plot_channel_rows, plot_channels, plot_kernel_grids, 
                            plot_pointwise_mixing, plot_rank_tradeoff)
 from .speed import plot_roofline, plot_speed_settings, plot_time_by_block, plot_time_shares
 from .training import (plot_class_examples, plot_confident_mistakes, plot_confusion_matrix,
-                       plot_first_steps, plot_histories, plot_seed_bands, plot_signal_spread)
+                       plot_first_steps, plot_histories, plot_race, plot_seed_bands,
+                       plot_signal_spread)
 
 __all__ = [
     "MAP_INCHES", "symmetric_limit",
@@ -27,7 +28,7 @@ __all__ = [
     "plot_map_grid", "plot_rank_tradeoff",
     "plot_cost_ratio_vs_channels", "plot_cost_by_layer_pair", "plot_cost_by_block",
     "plot_histories", "plot_class_examples", "plot_seed_bands", "plot_first_steps",
-    "plot_confusion_matrix", "plot_confident_mistakes", "plot_signal_spread",
+    "plot_confusion_matrix", "plot_confident_mistakes", "plot_signal_spread", "plot_race",
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
     "plot_budget_families",
 ]

@@ -200,3 +200,40 @@ def plot_confident_mistakes(images, labels, predictions, confidence, classes, co
                      f"is {classes[labels[index]]}", fontsize=11)
     fig.suptitle(title, fontsize=15)
     return fig, order
+
+
+def plot_race(result, figure=None):
+    """Test accuracy against training seconds (or steps) of every model in a ``race.Race``
+    (notebook 04). The y axis zooms on the race once there is one: the untrained start
+    (about 10%) is written in the corner instead of squashing the lines."""
+    if figure is None:
+        figure = Figure(figsize=(11, 5), layout="constrained")
+    figure.clear()
+    apply_style()
+    ax = figure.subplots()
+    by_seconds = result.seconds is not None
+    budget = result.seconds if by_seconds else result.steps
+    later = []
+    for name, lane in result.lanes.items():
+        xs = [p.seconds if by_seconds else p.steps for p in lane.points]
+        ys = [100 * p.accuracy for p in lane.points]
+        later += ys[1:]
+        ax.plot(xs, ys, "o-", color=color_for(name), linewidth=2.5, markersize=6, label=name)
+        if len(ys) > 1:
+            ax.annotate(f"{ys[-1]:.1f}%", (xs[-1], ys[-1]), xytext=(8, 0), textcoords="offset points",
+                        va="center", color=color_for(name), fontsize=14, fontweight="bold")
+    if later:
+        ax.set_ylim(max(0.0, min(later) - 2), min(100.0, max(later) + 1.5))
+        start = [100 * lane.points[0].accuracy for lane in result.lanes.values() if lane.points]
+        ax.text(0.01, 0.02, f"untrained: {min(start):.0f}-{max(start):.0f}%", transform=ax.transAxes,
+                fontsize=12, color="#555555")
+    ax.axvline(budget, color="#555555", linestyle="--", linewidth=1)
+    ax.set_xlim(0, budget * 1.1)
+    unit = "training seconds (evaluation not counted)" if by_seconds else "training steps"
+    title = (f"Same budget, {result.budget_text} each: which model is more accurate?"
+             + ("  (interrupted)" if result.interrupted else ""))
+    ax.set(xlabel=unit, ylabel="test accuracy (%)", title=title)
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend(loc="lower right")
+    return figure
