@@ -7,11 +7,11 @@ MobileNetV1), ``cost`` (formulas and an exact per-layer counter), ``paper``
 (the MobileNets paper's numbers), ``data`` (Fashion-MNIST, found offline
 first and verified), ``history`` and ``train`` (fit, evaluate, weights),
 ``progress`` (live training display), ``results``, ``seeds``, ``verdict`` and
-``experiments`` (notebook 04's long runs), ``bench``, ``timing`` and ``speed``
+``experiments`` (notebook 04's long runs), ``race`` (its 90-second race), ``bench``, ``timing`` and ``speed``
 (time against FLOPs), ``plots`` and ``widgets`` (one module per topic inside),
 ``images``, ``exercises``, ``style``, ``device``, ``notebook`` (first-cell
 setup), ``tables``, ``checks`` and ``files``. The commands live in
-``__main__``: ``python -m dwconv_utils data | train | bench | experiments``.
+``__main__``: ``python -m dwconv_utils data | train | bench | race | experiments``.
 """
 from .cost import (ConvCosts, CostTable, compare_costs, conv_costs, conv_output_size, cost_ratio,
                    cost_table, depthwise_conv_macs, depthwise_conv_params, flop_counter_macs,

@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--families", action="store_true",
                    help="instead: time a training epoch of every width of notebook 06's two families, "
                         f"interleaved, and write {budget.EPOCH_TIMES_FILE} beside the results")
+    b.add_argument("--threads", type=int, default=None,
+                   help="PyTorch threads for every measurement (default: PyTorch's choice, "
+                        f"{torch.get_num_threads()} here)")
     b.add_argument("--seed-batch-size", type=int, default=128, help=argparse.SUPPRESS)
     b.add_argument("--worker", choices=[s.name for s in bench.settings()], help=argparse.SUPPRESS)
 
@@ -161,13 +164,19 @@ def _bench_command(args) -> int:
             print(f"{name:>24}: {seconds:6.1f} s per epoch")
         print(f"wrote {path} ({record['seconds_measuring']:.0f} s of measuring on {record['machine']['cpu']})")
         return 0
+    if args.threads is not None:
+        try:
+            torch.set_num_threads(checks.positive_int("--threads", args.threads))
+        except (TypeError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if args.worker:  # one setting, in this fresh process (see bench's docstring)
         setting = {s.name: s for s in bench.settings(args.batch_size, args.seed_batch_size)}[args.worker]
         print(json.dumps(bench.measure_setting(setting, args.steps, pick_device(args.device))))
         return 0
     try:
         report = bench.run_benchmark(args.repeats, args.steps, args.batch_size, args.device,
-                                     args.seed_batch_size)
+                                     args.seed_batch_size, args.threads)
     except (ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

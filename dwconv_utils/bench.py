@@ -8,7 +8,13 @@ standard twin under four settings, each adding one change to the last:
   ``DataLoader`` over a ``TensorDataset`` (one Python call per image), Adam;
 - ``in-memory``: batches sliced straight from tensors, still NCHW;
 - ``channels_last``: the same in the channels_last memory format;
-- ``package``: what ``fit`` does: also keeps freed CPU memory for reuse.
+- ``reuse-memory``: also keeps freed CPU memory for reuse;
+- ``package``: what ``fit`` and ``race`` do: also the ReLU after each max-pool,
+  on a 4x smaller map (the same numbers as the seed's order, ``models.py``).
+
+The seed's order (ReLU, then max-pool) is kept in every setting before
+``package``, so the ladder measures the package's changes one at a time.
+``--threads N`` sets PyTorch's thread count in every worker.
 
 Each (setting, repeat) runs in a fresh worker process, because memory reuse
 changes the whole process's allocator and the seed's code must be measured
@@ -49,6 +55,7 @@ class Setting:
     data_loader: bool
     reuse_memory: bool
     description: str
+    pool_first: bool = False
 
 
 def settings(batch_size: int = DEFAULT_BATCH_SIZE, seed_batch_size: int = 128) -> list[Setting]:
@@ -60,9 +67,22 @@ def settings(batch_size: int = DEFAULT_BATCH_SIZE, seed_batch_size: int = 128) -
                 f"tensor batches of {batch_size}, NCHW"),
         Setting("channels_last", batch_size, True, False, False,
                 f"tensor batches of {batch_size}, channels_last"),
+        Setting("reuse-memory", batch_size, True, False, True,
+                "as channels_last, and freed CPU memory kept for reuse"),
         Setting("package", batch_size, True, False, True,
-                "as channels_last, and freed CPU memory kept for reuse (what fit does)"),
+                "as reuse-memory, and ReLU after max-pool (what fit and race do)", pool_first=True),
     ]
+
+
+class SeedOrderCNN(ReferenceCNN):
+    """The reference CNN with the seed's order in forward: ReLU, then max-pool."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        act = self.activation
+        x = self.pool(act(self.conv2(act(self.conv1(x)))))
+        x = self.pool(act(self.conv4(act(self.conv3(x)))))
+        x = self.pool(act(self.conv6(act(self.conv5(x)))))
+        return self.fc2(act(self.fc1(self.flatten(x))))
 
 
 class _Trainer:
@@ -72,7 +92,8 @@ class _Trainer:
         torch.manual_seed(0)
         self.setting, self.device = setting, device
         fmt = torch.channels_last if setting.channels_last else torch.contiguous_format
-        self.model = ReferenceCNN(conv).to(device=device, memory_format=fmt)
+        model_class = ReferenceCNN if setting.pool_first else SeedOrderCNN
+        self.model = model_class(conv).to(device=device, memory_format=fmt)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         images = torch.randn(pool, 1, 28, 28)
         labels = torch.randint(0, 10, (pool,))
@@ -145,10 +166,12 @@ def measure_setting(setting: Setting, steps: int, device: torch.device, warmup: 
             for conv, t in trainers.items()}
 
 
-def _run_worker(setting: Setting, steps: int, device: torch.device) -> dict:
+def _run_worker(setting: Setting, steps: int, device: torch.device, threads: int | None) -> dict:
     command = [sys.executable, "-m", "dwconv_utils", "bench", "--worker", setting.name,
                "--steps", str(steps), "--batch-size", str(setting.batch_size),
                "--seed-batch-size", str(setting.batch_size), "--device", str(device)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
     if done.returncode != 0:
         raise RuntimeError(f"benchmark worker for {setting.name!r} failed:\n{done.stderr[-2000:]}")
@@ -156,8 +179,11 @@ def _run_worker(setting: Setting, steps: int, device: torch.device) -> dict:
 
 
 def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_BATCH_SIZE,
-                  device=None, seed_batch_size: int = 128) -> dict:
-    """Measure every (model, setting) pair; returns a JSON-ready dict (notebook 05)."""
+                  device=None, seed_batch_size: int = 128, threads: int | None = None) -> dict:
+    """Measure every (model, setting) pair; returns a JSON-ready dict (notebook 05).
+    ``threads``: PyTorch threads in every worker (default: PyTorch's own choice)."""
+    if threads is not None:
+        threads = checks.positive_int("threads", threads)
     repeats = checks.positive_int("repeats", repeats)
     steps = checks.positive_int("steps", steps)
     batch_size = checks.positive_int("batch_size", batch_size)
@@ -167,7 +193,7 @@ def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_B
     samples = {(conv, s.name): {"train": [], "forward": []} for conv in CONV_KINDS for s in chosen}
     for _ in range(repeats):  # interleaved, so slow phases of the machine hit all alike
         for setting in chosen:
-            for conv, speeds in _run_worker(setting, steps, device).items():
+            for conv, speeds in _run_worker(setting, steps, device, threads).items():
                 for kind, value in speeds.items():
                     samples[(conv, setting.name)][kind].append(value)
 
@@ -177,8 +203,11 @@ def run_benchmark(repeats: int = 5, steps: int = 20, batch_size: int = DEFAULT_B
                for (conv, name), s in samples.items()]
     macs = {conv: cost_table(ReferenceCNN(conv), (1, 1, 28, 28)).total_macs for conv in CONV_KINDS}
     speed = {(r.model, r.setting): r.train_images_per_second for r in results}
+    machine = machine_info(device)
+    if threads is not None:
+        machine["torch_threads"] = threads  # what the workers ran with
     return {
-        "machine": machine_info(device),
+        "machine": machine,
         "repeats": repeats, "steps_per_repeat": steps,
         "settings": [asdict(s) for s in chosen],
         "results": [asdict(r) for r in results],

@@ -78,53 +78,72 @@ class TrainingReporter:
             self.bar.close()
 
 
+class RaceBars:
+    """A text bar per model, e.g. ``separable  ████████░░░░  45.0/90 s  test accuracy 88.1%``.
+
+    Shown through a display handle and replaced in place, so a saved notebook keeps the
+    finished race (a progress widget would be saved in its first, empty state)."""
+
+    WIDTH = 30
+
+    def __init__(self, result, budget: float, unit: str):
+        self.result, self.budget, self.unit = result, budget, unit
+        self.spent: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, lane in self.result.lanes.items():
+            spent = min(self.spent.get(name, 0.0), self.budget)
+            filled = round(self.WIDTH * spent / self.budget)
+            accuracy = f"test accuracy {100 * lane.points[-1].accuracy:.1f}%" if lane.points else ""
+            lines.append(f"{name:>9}  {'█' * filled}{'░' * (self.WIDTH - filled)}  "
+                         f"{spent:6.1f}/{self.budget:g} {self.unit}  {accuracy}")
+        if self.result.interrupted:
+            lines.append("(stopped early)")
+        return "\n".join(lines)
+
+
 class RaceReporter:
-    """A progress bar per model and a live accuracy figure in a notebook; one line per
+    """Text bars and a live accuracy figure in a notebook, both replaced in place; one line per
     evaluation in a terminal (``race.race``, notebook 04)."""
 
     def __init__(self, result, budget: float, enabled: bool, live: bool):
-        self.result, self.budget = result, budget
+        self.result = result
         self.enabled = enabled
         self.notebook = enabled and in_notebook()
         self.live = live and self.notebook
         self.unit = "s" if result.seconds is not None else "steps"
-        self.bars, self.printed = {}, {}
-        self.figure = self.handle = None
-        if self.notebook:
-            from tqdm.auto import tqdm
-            self.bars = {name: tqdm(total=round(budget, 1), desc=f"{name:>9}", unit=self.unit,
-                                    leave=True, bar_format="{desc}: {bar} {n:.0f}/{total:.0f} "
-                                    "{unit} of training {postfix}")
-                         for name in result.lanes}
+        self.bars = RaceBars(result, budget, self.unit)
+        self.printed = {}
+        self.bars_handle = self.figure = self.figure_handle = None
 
     def update(self, spent) -> None:
         for name, lane in self.result.lanes.items():
-            if not lane.points:
-                continue
-            point = lane.points[-1]
-            if name in self.bars:
-                bar = self.bars[name]
-                bar.n = min(round(spent(lane), 1), bar.total)
-                bar.set_postfix_str(f"test accuracy {100 * point.accuracy:.1f}%", refresh=True)
-            elif self.enabled and not self.notebook and self.printed.get(name) is not point:
+            self.bars.spent[name] = spent(lane)
+            point = lane.points[-1] if lane.points else None
+            if self.enabled and not self.notebook and point is not None \
+                    and self.printed.get(name) is not point:
                 used = f"{spent(lane):7.1f}" if self.unit == "s" else f"{spent(lane):7,d}"
                 print(f"{name:>9} {used} {self.unit}: test accuracy {100 * point.accuracy:.2f}%",
                       flush=True)
                 self.printed[name] = point
-        if self.live:
-            self.draw()
+        if self.notebook:
+            self.show()
 
-    def draw(self) -> None:
+    def show(self) -> None:
+        # Imported here: a terminal run never needs matplotlib or IPython.
         from IPython.display import display
-        self.figure = self.result.plot(figure=self.figure)
-        if self.handle is None:
-            self.handle = display(self.figure, display_id=True)
+        if self.bars_handle is None:
+            self.bars_handle = display(self.bars, display_id=True)
         else:
-            self.handle.update(self.figure)
+            self.bars_handle.update(self.bars)
+        if self.live:
+            self.figure = self.result.plot(figure=self.figure)
+            if self.figure_handle is None:
+                self.figure_handle = display(self.figure, display_id=True)
+            else:
+                self.figure_handle.update(self.figure)
 
     def close(self) -> None:
-        for bar in self.bars.values():
-            bar.refresh()
-            bar.close()
-        if self.live:
-            self.draw()  # the last state, also after Ctrl-C
+        if self.notebook:
+            self.show()  # the last state, also after Ctrl-C

@@ -16,14 +16,14 @@ from real_data import needs_real_data, real_folder
 
 def test_bench_smoke_run(capsys):
     assert main(["bench", "--repeats", "1", "--steps", "1", "--batch-size", "4",
-                       "--seed-batch-size", "4", "--json"]) == 0
+                 "--seed-batch-size", "4", "--threads", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {(r["model"], r["setting"]) for r in report["results"]} == {
         (m, s) for m in ("separable", "standard")
-        for s in ("seed", "in-memory", "channels_last", "package")}
+        for s in ("seed", "in-memory", "channels_last", "reuse-memory", "package")}
+    assert report["machine"]["torch_threads"] == 1
     assert report["flop_ratio_standard_over_separable"] == pytest.approx(58_551_808 / 8_131_200)
     assert all(r["train_images_per_second"] > 0 for r in report["results"])
-    assert report["machine"]["torch_threads"] >= 1
     text = format_report(report)
     assert "separable / standard" in text and "images/s" in text
 
@@ -84,3 +84,21 @@ def test_command_line_runs_writes_and_resumes(tmp_path, capsys):
     assert "separable seed 0: done" in capsys.readouterr().out
     assert (tmp_path / "separable-seed0.json").stat().st_mtime_ns == stamp
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+@pytest.mark.parametrize("threads", ["0", "-2"])
+def test_bench_refuses_a_thread_count_below_one(threads, capsys):
+    assert main(["bench", "--threads", threads]) == 2
+    assert "--threads must be a positive integer" in capsys.readouterr().err
+
+
+def test_bench_workers_run_the_seeds_order_until_the_package_setting():
+    from dwconv_utils.bench import SeedOrderCNN, settings
+    chosen = {s.name: s for s in settings()}
+    assert [s.name for s in chosen.values() if s.pool_first] == ["package"]
+    torch.manual_seed(0)
+    seed_order = SeedOrderCNN()
+    package = ReferenceCNN()
+    package.load_state_dict(seed_order.state_dict())
+    x = torch.randn(4, 1, 28, 28)
+    assert torch.equal(seed_order(x), package(x))  # ReLU and max-pool commute
