@@ -216,7 +216,7 @@ def test_the_race_command_lists_its_plan_and_refuses_bad_options(tmp_path, capsy
     write(tmp_path, fake_race("seed", ("separable",), 0, [0.87]))
     assert main(["race", "--list", "--out", str(tmp_path), "--recipes", "seed", "--seeds", "0"]) == 0
     out = capsys.readouterr().out
-    assert "seed-separable-seed0: done" in out and "one-cycle-separable-standard-seed0: to run" in out
+    assert "seed-separable-seed0: done" in out and f"{RACE_RECIPE}-separable-standard-seed0: to run" in out
     assert main(["race", "--seconds", "0", "--out", str(tmp_path)]) == 2
     assert "--seconds must be a positive" in capsys.readouterr().err
     assert main(["race", "--limit", "100"]) == 2
