@@ -180,6 +180,7 @@ def test_recipe_table_and_best_recipe_come_from_the_files(tmp_path):
     assert "in 0 of 3 seeds with the seed's recipe and in 3 of 3 seeds with the race recipe" \
         in recipe_summary(races)
     assert "the race recipe is also its best" in recipe_summary(races)
+    assert f"{RACE_RECIPE!r}: separable by 1.0 points." in recipe_summary(races)
     write(tmp_path, fake_race("seed", ("standard",), 0, [0.95]))
     assert "the race recipe is not its best: 'seed' is" in recipe_summary(load_races(tmp_path))
     runs = race_runs(races)
@@ -231,3 +232,11 @@ def test_committed_race_results_match_the_recipes():
             assert run.recipe == recipe(name), f"{name} seed {run.seed} ran another recipe"
             assert run.seconds == 90 and not run.interrupted and run.test_size == 10_000
             assert all(math.isfinite(lane.accuracy) for lane in run.lanes.values())
+
+
+def test_a_recipe_says_what_it_is():
+    assert recipe("seed").description() == (
+        "the seed's Xavier, Adam with a constant learning rate of 0.001, batch 128")
+    assert recipe("batch-norm").description() == (
+        "Xavier with fans per group, BatchNorm after every depthwise and pointwise step, Adam with "
+        "a one-cycle learning rate peaking at 0.006, batch 128")
