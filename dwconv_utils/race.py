@@ -520,7 +520,7 @@ def race_runs(races, recipe_name: str = RACE_RECIPE) -> list[Race]:
 
 
 class RaceSeedsTable(Table):
-    title = "The race over seeds: test accuracy after 90 s of training each"
+    title = "The race over seeds"
 
 
 def race_seeds_table(runs: list[Race]) -> RaceSeedsTable:
@@ -533,7 +533,10 @@ def race_seeds_table(runs: list[Race]) -> RaceSeedsTable:
                      "separable ahead by": f"{100 * (sep.accuracy - std.accuracy):+.2f}",
                      "epochs (sep / std)": f"{sep.epochs:.1f} / {std.epochs:.1f}",
                      "images/s (sep / std)": f"{sep.images_per_second:,.0f} / {std.images_per_second:,.0f}"})
-    return RaceSeedsTable(list(rows[0]), rows, numeric=tuple(list(rows[0])))
+    table = RaceSeedsTable(list(rows[0]), rows, numeric=tuple(list(rows[0])))
+    table.title = (f"The race over seeds, recipe {runs[0].recipe.name!r}: test accuracy after "
+                   f"{runs[0].budget_text} of training each")
+    return table
 
 
 def _span(values: list[float]) -> str:
@@ -553,7 +556,8 @@ def race_summary(runs: list[Race]) -> str:
     leader = ("the separable model was ahead in every seed" if ahead == len(runs)
               else "the standard model was ahead in every seed" if ahead == 0
               else f"the separable model was ahead in {ahead} of {len(runs)} seeds")
-    return (f"After {runs[0].budget_text} of training each, over {len(runs)} seeds, {leader}: "
+    return (f"Recipe {runs[0].recipe.name!r}: after {runs[0].budget_text} of training each, over "
+            f"{len(runs)} seeds, {leader}: "
             f"separable {_span(sep)}%, standard {_span(std)}%, a gap of "
             f"{statistics.mean(gaps) * 100:+.1f} points on average for the separable model, "
             f"which trained on {speed:.1f}x as many images per second.")

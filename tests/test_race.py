@@ -188,7 +188,8 @@ def test_recipe_table_and_best_recipe_come_from_the_files(tmp_path):
     seeds = race_seeds_table(runs)
     assert [row["separable ahead by"] for row in seeds.rows] == ["+0.50"] * 3
     assert race_summary(runs) == (
-        "After 90 s of training each, over 3 seeds, the separable model was ahead in every seed: "
+        f"Recipe {RACE_RECIPE!r}: after 90 s of training each, over 3 seeds, the separable model "
+        "was ahead in every seed: "
         "separable 90.5%, standard 90.0%, a gap of +0.5 points on average for the separable model, "
         "which trained on 1.0x as many images per second.")
 
