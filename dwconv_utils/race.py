@@ -584,13 +584,18 @@ def recipe_summary(races, target: float = 0.90) -> str:
              f"the race recipe {verdict}.")
     ahead = []
     for name in tried:
-        sep, std = model_accuracies(races, name, "separable"), model_accuracies(races, name, "standard")
+        raced = races.get((name, CONV_KINDS))
+        if raced:  # side by side: the same machine conditions for both
+            sep = [run.lanes["separable"].accuracy for run in raced]
+            std = [run.lanes["standard"].accuracy for run in raced]
+        else:
+            sep, std = model_accuracies(races, name, "separable"), model_accuracies(races, name, "standard")
         if sep:
-            gap = 100 * (statistics.mean(sep) - statistics.mean(std))
-            leader = "separable" if gap > 0 else "standard"
-            ahead.append(f"{name!r}: {leader} by {abs(gap):.1f}")
+            gap = round(100 * (statistics.mean(sep) - statistics.mean(std)), 1)
+            leader = "level" if gap == 0 else f"{'separable' if gap > 0 else 'standard'} by {abs(gap):.1f}"
+            ahead.append(f"{name!r}{' (raced)' if raced else ''}: {leader}")
     if ahead:
-        text += (" Who is ahead, recipe by recipe (mean over seeds; apart from the race, the two "
-                 "models ran at different times, so the machine's speed may differ between them): "
-                 + "; ".join(ahead) + " points.")
+        text += (" Who is ahead, recipe by recipe (mean over seeds; the runs not raced side by "
+                 "side ran at different times, so the machine's speed may differ between them): "
+                 + "; ".join(ahead) + " (points).")
     return text

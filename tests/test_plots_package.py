@@ -26,8 +26,8 @@ FORMER_NAMES = [
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
 ]
 # Added since.
-NEW_NAMES = ["plot_signal_spread", "plot_budget_families"]
-FORBIDDEN = {"experiments", "train", "history", "results"}
+NEW_NAMES = ["plot_signal_spread", "plot_budget_families", "plot_race"]
+FORBIDDEN = {"experiments", "train", "history", "results", "race"}
 
 
 @pytest.mark.parametrize("name", FORMER_NAMES)

@@ -204,7 +204,7 @@ def plot_confident_mistakes(images, labels, predictions, confidence, classes, co
 
 def plot_race(result, figure=None):
     """Test accuracy against training seconds (or steps) of every model in a ``race.Race``
-    (notebook 04). The y axis zooms on the race once there is one: the untrained start
+    (notebook 04). Once the race has begun the y axis zooms on it, and the untrained start
     (about 10%) is written in the corner instead of squashing the lines."""
     if figure is None:
         figure = Figure(figsize=(11, 5), layout="constrained")
@@ -213,20 +213,31 @@ def plot_race(result, figure=None):
     ax = figure.subplots()
     by_seconds = result.seconds is not None
     budget = result.seconds if by_seconds else result.steps
-    later = []
+    started = any(len(lane.points) > 1 for lane in result.lanes.values())
+    ends = []
     for name, lane in result.lanes.items():
-        xs = [p.seconds if by_seconds else p.steps for p in lane.points]
-        ys = [100 * p.accuracy for p in lane.points]
-        later += ys[1:]
+        shown = lane.points[1:] if started else lane.points
+        xs = [p.seconds if by_seconds else p.steps for p in shown]
+        ys = [100 * p.accuracy for p in shown]
         ax.plot(xs, ys, "o-", color=color_for(name), linewidth=2.5, markersize=6, label=name)
-        if len(ys) > 1:
-            ax.annotate(f"{ys[-1]:.1f}%", (xs[-1], ys[-1]), xytext=(8, 0), textcoords="offset points",
+        if started and ys:
+            ends.append((ys[-1], xs[-1], name))
+    if started:
+        later = [100 * p.accuracy for lane in result.lanes.values() for p in lane.points[1:]]
+        low, high = max(0.0, min(later) - 2), min(100.0, max(later) + 1.5)
+        ax.set_ylim(low, high)
+        # Final values, pushed apart when they would overlap.
+        ends.sort()
+        gap = 0.05 * (high - low)
+        close = len(ends) > 1 and ends[-1][0] - ends[0][0] < gap
+        for k, (y, x, name) in enumerate(ends):
+            offset = (-9 if k == 0 else 9) if close else 0
+            ax.annotate(f"{y:.1f}%", (x, y), xytext=(8, offset), textcoords="offset points",
                         va="center", color=color_for(name), fontsize=14, fontweight="bold")
-    if later:
-        ax.set_ylim(max(0.0, min(later) - 2), min(100.0, max(later) + 1.5))
-        start = [100 * lane.points[0].accuracy for lane in result.lanes.values() if lane.points]
-        ax.text(0.01, 0.02, f"untrained: {min(start):.0f}-{max(start):.0f}%", transform=ax.transAxes,
-                fontsize=12, color="#555555")
+        start = sorted({round(100 * lane.points[0].accuracy) for lane in result.lanes.values()})
+        text = f"{start[0]}%" if len(start) == 1 else f"{start[0]}-{start[-1]}%"
+        ax.text(0.01, 0.02, f"untrained, at 0 {'s' if by_seconds else 'steps'}: {text}",
+                transform=ax.transAxes, fontsize=12, color="#555555")
     ax.axvline(budget, color="#555555", linestyle="--", linewidth=1)
     ax.set_xlim(0, budget * 1.1)
     unit = "training seconds (evaluation not counted)" if by_seconds else "training steps"
