@@ -184,17 +184,24 @@ def _bench_command(args) -> int:
     return 0
 
 
+def _check_run_options(args, committed: Path) -> Path:
+    """The results folder of a run command; its seeds and --limit checked, and a subset refused
+    in the ``committed`` folder."""
+    folder = Path(args.out) if args.out else committed
+    if args.limit is not None:
+        checks.positive_int("--limit", args.limit)
+    for s in args.seeds or ():
+        checks.non_negative_int("--seeds", s)
+    if args.limit is not None and folder.resolve() == committed.resolve():
+        raise ValueError("--limit makes a smoke run on a subset; give --out another folder "
+                         f"so it cannot mix with the full results in {folder}")
+    return folder
+
+
 def _experiments_command(args, argv: list[str]) -> int:
-    folder = Path(args.out) if args.out else results.default_folder()
     try:
+        folder = _check_run_options(args, results.default_folder())
         epochs = checks.positive_int("--epochs", args.epochs)
-        if args.limit is not None:
-            checks.positive_int("--limit", args.limit)
-        for s in args.seeds or ():
-            checks.non_negative_int("--seeds", s)
-        if args.limit is not None and folder.resolve() == results.default_folder().resolve():
-            raise ValueError("--limit makes a smoke run on a subset; give --out another folder "
-                             f"so it cannot mix with the full results in {folder}")
     except (TypeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -218,14 +225,9 @@ def _experiments_command(args, argv: list[str]) -> int:
 
 
 def _race_command(args, argv: list[str]) -> int:
-    folder = Path(args.out) if args.out else race.default_folder()
     try:
+        folder = _check_run_options(args, race.default_folder())
         checks.positive_number("--seconds", args.seconds)
-        for s in args.seeds:
-            checks.non_negative_int("--seeds", s)
-        if args.limit is not None and folder.resolve() == race.default_folder().resolve():
-            raise ValueError("--limit makes a smoke run on a subset; give --out another folder "
-                             f"so it cannot mix with the full results in {folder}")
     except (TypeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -63,6 +63,10 @@ class Recipe:
     schedule: str = "constant"
     batch_size: int = 128
 
+    def training(self) -> tuple:
+        """What decides the training (everything but the name and the words)."""
+        return (self.init, self.batch_norm, self.optimizer, self.lr, self.schedule, self.batch_size)
+
     def description(self) -> str:
         """The whole recipe in words, e.g. for a notebook's printout."""
         init = {"xavier": "the seed's Xavier", "xavier-per-group": "Xavier with fans per group"}[self.init]
@@ -90,18 +94,17 @@ class Recipe:
 
 
 RECIPES = (
-    Recipe("seed", "the seed's settings: Xavier, Adam at a constant 0.001, batch 128"),
-    Recipe("per-group-init", "Xavier with fans per group (section 5)", base="seed",
-           init="xavier-per-group"),
-    Recipe("one-cycle", "one-cycle learning rate over the budget, peak 0.003", base="per-group-init",
+    Recipe("seed", "the seed's: Xavier, Adam at 0.001, batch 128"),
+    Recipe("per-group-init", "Xavier, fans per group", base="seed", init="xavier-per-group"),
+    Recipe("one-cycle", "one-cycle rate, peak 0.003", base="per-group-init",
            init="xavier-per-group", lr=3e-3, schedule="one-cycle"),
-    Recipe("peak-0.006", "the same one-cycle with twice the peak: 0.006", base="one-cycle",
+    Recipe("peak-0.006", "peak 0.006", base="one-cycle",
            init="xavier-per-group", lr=6e-3, schedule="one-cycle"),
-    Recipe("peak-0.012", "twice the peak again: 0.012", base="peak-0.006",
+    Recipe("peak-0.012", "peak 0.012", base="peak-0.006",
            init="xavier-per-group", lr=1.2e-2, schedule="one-cycle"),
-    Recipe("batch-64", "batch 64: twice as many, noisier steps", base="peak-0.006",
+    Recipe("batch-64", "batch 64", base="peak-0.006",
            init="xavier-per-group", lr=6e-3, schedule="one-cycle", batch_size=64),
-    Recipe("batch-norm", "BatchNorm after each depthwise and pointwise step", base="peak-0.006",
+    Recipe("batch-norm", "BatchNorm after each conv step", base="peak-0.006",
            init="xavier-per-group", lr=6e-3, schedule="one-cycle", batch_norm=True),
 )
 RECIPE_NAMES = tuple(r.name for r in RECIPES)
@@ -209,12 +212,12 @@ class Race:
                     f"{100 * lane.accuracy:.1f}% in {lane.epochs:.1f} epochs.")
         first, second = sorted(self.lanes.values(), key=lambda lane: -lane.accuracy)
         stopped = " (stopped early)" if self.interrupted else ""
-        gap = round(100 * (first.accuracy - second.accuracy), 1)
-        outcome = (f"the {first.model} model is {gap:.1f} points ahead" if gap > 0
+        gap = round(100 * (first.accuracy - second.accuracy), 2)
+        outcome = (f"the {first.model} model is {gap:.2f} points ahead" if gap > 0
                    else "they are level")
         return (f"After {self.budget_text} of training each{stopped}, the {first.model} model "
-                f"reached {100 * first.accuracy:.1f}% and the {second.model} model "
-                f"{100 * second.accuracy:.1f}%: {outcome}. The {first.model} model trained on "
+                f"reached {100 * first.accuracy:.2f}% and the {second.model} model "
+                f"{100 * second.accuracy:.2f}%: {outcome}. The {first.model} model trained on "
                 f"{first.epochs:.1f} epochs of images, the {second.model} model on "
                 f"{second.epochs:.1f} ({first.images_per_second:,.0f} against "
                 f"{second.images_per_second:,.0f} images/s).")
@@ -484,20 +487,20 @@ def recipe_table(races) -> RecipeTable:
         lanes = [run.lanes["separable"] for run in runs]
         mean = statistics.mean(lane.accuracy for lane in lanes)
         base = races.get((r.base, ("separable",)), [])
-        row = {"recipe": name, "base": r.base, "change": r.change,
-               "seeds": ", ".join(f"{100 * lane.accuracy:.1f}" for lane in lanes),
+        row = {"recipe": name, "change": f"{r.base} + {r.change}" if r.base else r.change,
+               "seeds %": ", ".join(f"{100 * lane.accuracy:.1f}" for lane in lanes),
                "mean %": f"{100 * mean:.2f}",
                "vs base": (f"{100 * (mean - statistics.mean(b.lanes['separable'].accuracy for b in base)):+.2f}"
                            if base else ""),
                "epochs": f"{statistics.mean(lane.epochs for lane in lanes):.1f}",
                "images/s": round(statistics.median(lane.images_per_second for lane in lanes))}
         standard = model_accuracies(races, name, "standard")
-        row["standard mean %"] = f"{100 * statistics.mean(standard):.2f}" if standard else ""
+        row["standard %"] = f"{100 * statistics.mean(standard):.2f}" if standard else ""
         rows.append(row)
     if not rows:
         raise ValueError("no recipe runs among the results; run `python -m dwconv_utils race`")
     return RecipeTable(list(rows[0]), rows,
-                       numeric=("mean %", "vs base", "epochs", "images/s", "standard mean %"))
+                       numeric=("mean %", "vs base", "epochs", "images/s", "standard %"))
 
 
 def best_recipe(races, model: str = "separable") -> str:
