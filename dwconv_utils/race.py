@@ -31,6 +31,7 @@ from .device import keep_cpu_memory_for_reuse, pick_device
 from .files import write_atomically
 from .history import History
 from .models import CONV_KINDS, ReferenceCNN
+from .progress import RaceReporter
 from .tables import Table
 from .train import (OPTIMIZERS, TrainingDiverged, check_data, default_channels_last, evaluate,
                     make_optimizer, prepare_images)
@@ -362,16 +363,14 @@ def race(train, test, seconds: float | None = None, *, steps: int | None = None,
     labels = labels.to(device)
     trainers = {m: _LaneTrainer(m, r, images, labels, seed, device, channels_last) for m in models}
     result = Race(r, seed, seconds, steps, {m: t.lane for m, t in trainers.items()}, len(test[0]))
-    if steps is not None:
-        progress_of = lambda lane: lane.steps / steps  # noqa: E731
-        spent = lambda lane: lane.steps  # noqa: E731
-        budget = steps
-    else:
-        progress_of = lambda lane: lane.train_seconds / seconds  # noqa: E731
-        spent = lambda lane: lane.train_seconds  # noqa: E731
-        budget = seconds
+    budget = steps if steps is not None else seconds
 
-    from .progress import RaceReporter
+    def spent(lane: Lane) -> float:
+        return lane.steps if steps is not None else lane.train_seconds
+
+    def progress_of(lane: Lane) -> float:
+        return spent(lane) / budget
+
     reporter = RaceReporter(result, budget, progress, live_plot)
     try:
         for trainer in trainers.values():
