@@ -9,7 +9,8 @@ first and verified), ``history`` and ``train`` (fit, evaluate, weights),
 ``progress`` (live training display), ``results``, ``seeds``, ``verdict`` and
 ``experiments`` (notebook 04's long runs), ``race`` (its 90-second race), ``bench``, ``timing`` and ``speed``
 (time against FLOPs), ``plots`` and ``widgets`` (one module per topic inside),
-``images``, ``exercises``, ``style``, ``device``, ``notebook`` (first-cell
+``tracer`` (one output value
+traced by hand) and ``groups`` (from standard to depthwise), ``images``, ``exercises``, ``style``, ``device``, ``notebook`` (first-cell
 setup), ``tables``, ``checks`` and ``files``. The commands live in
 ``__main__``: ``python -m dwconv_utils data | train | bench | race | experiments``.
 """

@@ -69,6 +69,34 @@ def separable_conv_macs(Dk, M: int, N: int, DF, depth_multiplier: int = 1) -> in
     return depthwise_conv_macs(Dk, M, DF, k) + pointwise_conv_macs(M * k, N, DF)
 
 
+def check_groups(M: int, N: int, groups: int) -> int:
+    """``groups`` if it divides both channel counts (as ``nn.Conv2d`` requires), else a clear error."""
+    M, N, groups = (checks.positive_int(name, v) for name, v in (("M", M), ("N", N), ("groups", groups)))
+    if M % groups or N % groups:
+        raise ValueError(f"groups must divide both M={M} and N={N}; allowed: "
+                         f"{', '.join(map(str, group_choices(M, N)))}; got {groups}")
+    return groups
+
+
+def group_choices(M: int, N: int) -> tuple[int, ...]:
+    """Every ``groups`` a conv from M to N channels can have: the common divisors, 1 to gcd(M, N)."""
+    M, N = checks.positive_int("M", M), checks.positive_int("N", N)
+    return tuple(g for g in range(1, min(M, N) + 1) if M % g == 0 and N % g == 0)
+
+
+def grouped_conv_macs(Dk, M: int, N: int, DF, groups: int) -> int:
+    """A conv with ``groups`` groups: Dk*Dk*(M/groups)*N*DF*DF mult-adds. groups=1 is the
+    standard conv, groups=M (N = K*M) the depthwise step."""
+    groups = check_groups(M, N, groups)
+    return _area("Dk", Dk) * (M // groups) * N * _area("DF", DF)
+
+
+def grouped_conv_params(Dk, M: int, N: int, groups: int) -> int:
+    """Its weights: N kernels of shape (M/groups, Dk, Dk), no bias."""
+    groups = check_groups(M, N, groups)
+    return _area("Dk", Dk) * (M // groups) * N
+
+
 # --- parameters -------------------------------------------------------------
 
 def standard_conv_params(Dk, M: int, N: int, bias: bool = False) -> int:
@@ -192,13 +220,18 @@ def kind_group(kind: str) -> str:
     return kind if kind in COUNTED_KINDS else OTHER_LAYERS
 
 
-def conv_kind(conv: nn.Conv2d) -> str:
-    """'standard', 'pointwise' (1x1, dense), 'depthwise' or 'grouped'."""
-    if conv.groups == 1:
-        return "pointwise" if tuple(conv.kernel_size) == (1, 1) else "standard"
-    if conv.groups == conv.in_channels:
+def kind_of(groups: int, in_channels: int, kernel_size) -> str:
+    """'standard', 'pointwise' (1x1, dense), 'depthwise' (one input channel per group) or 'grouped'."""
+    if groups == 1:
+        return "pointwise" if checks.pair("kernel_size", kernel_size) == (1, 1) else "standard"
+    if groups == in_channels:
         return "depthwise"
     return "grouped"
+
+
+def conv_kind(conv: nn.Conv2d) -> str:
+    """The kind of a ``nn.Conv2d`` (``kind_of`` its groups, input channels and kernel size)."""
+    return kind_of(conv.groups, conv.in_channels, tuple(conv.kernel_size))
 
 
 class CostTable(Table):
