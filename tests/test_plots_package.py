@@ -26,7 +26,8 @@ FORMER_NAMES = [
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
 ]
 # Added since.
-NEW_NAMES = ["plot_signal_spread", "plot_budget_families", "plot_race"]
+NEW_NAMES = ["plot_signal_spread", "plot_budget_families", "plot_race", "plot_pixel_trace",
+             "plot_separable_trace", "plot_sliding_window", "sweep_positions", "plot_groups"]
 FORBIDDEN = {"experiments", "train", "history", "results", "race"}
 
 

@@ -96,7 +96,7 @@ def stop_slider(description: str, value: int, stops: tuple[int, ...]) -> widgets
 # --- PNG images without a figure ------------------------------------------------
 
 @functools.lru_cache(maxsize=None)
-def _colormap(name: str):
+def colormap(name: str):
     return matplotlib.colormaps[name]  # a fresh copy each lookup, which rebuilds its table
 
 
@@ -127,4 +127,4 @@ def png_tile(values, cmap: str, vmin: float, vmax: float) -> bytes:
     """
     values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
     scaled = (values - vmin) / (vmax - vmin) if vmax > vmin else np.full(values.shape, 0.5)
-    return png_bytes(PILImage.fromarray(_colormap(cmap)(scaled, bytes=True)))
+    return png_bytes(PILImage.fromarray(colormap(cmap)(scaled, bytes=True)))
