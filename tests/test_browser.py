@@ -26,6 +26,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import torch
+import torch.nn.functional as F
+
+from dwconv_utils.images import EXAMPLE_KERNELS, depthwise_weight
+from dwconv_utils.widgets import tracer_image
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -261,11 +266,11 @@ class Notebook:
         assert not trouble, f"{self.name}: the page shows {trouble}"
         assert not self.errors, f"{self.name}: JavaScript errors: {self.errors[:5]}"
 
-    def screenshot(self, locator=None) -> Path:
+    def screenshot(self, locator=None, part: str = "") -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         if locator is not None:
             locator.scroll_into_view_if_needed()
-        path = ARTIFACTS / f"{Path(self.name).stem}.png"
+        path = ARTIFACTS / f"{Path(self.name).stem}{'_' + part if part else ''}.png"
         self.page.screenshot(path=str(path))
         return path
 
@@ -384,6 +389,100 @@ def interact_depthwise(nb: Notebook) -> None:
     nb.screenshot(explorer)
 
 
+def _explorer_titled(page, title: str):
+    """The outermost widget box whose HTML shows ``title``, scrolled into view."""
+    box = page.locator(".jp-OutputArea-output .widget-vbox").filter(
+        has=page.locator(".widget-html", has_text=title)).first
+    box.scroll_into_view_if_needed()
+    return box
+
+
+def _counter_position(counter) -> int:
+    return int(re.search(r"is number (\d+) of", counter.inner_text()).group(1))
+
+
+def interact_tracer(nb: Notebook) -> None:
+    """Notebook 01's tracer: move the position with the keyboard, press play, then stride 2."""
+    page = nb.page
+    tracer = _explorer_titled(page, "Depthwise step, one output value at a time")
+    counter = tracer.locator(".widget-html", has_text="is number").first
+    _press_until(page, _slider_in(tracer, page, "row"), "6")
+    _press_until(page, _slider_in(tracer, page, "column"), "5")
+    _wait_for_text(counter, r"position \(6, 5\) is number 90 of 224")  # 6 * 14 + 5 + 1
+    with torch.no_grad():  # the value worked out here, by PyTorch, from the same image and kernels
+        expected = F.conv2d(tracer_image()[None], depthwise_weight(EXAMPLE_KERNELS, 3), groups=3)[0, :, 6, 5]
+    sums = tracer.locator(".widget-html", has_text="\u03a3 =")
+    for c in range(3):
+        _wait_for_text(sums.nth(c), re.escape(f"\u03a3 = {expected[c]:.3f}".replace("-", "\u2212")))
+    nb.screenshot(tracer, "tracer")
+
+    output_map = tracer.locator(".widget-image").nth(1)  # channel R: input, then its output map
+    before = _image_bytes(output_map)
+    play = tracer.locator(".widget-play button").first
+    play.click()                                          # play
+    _wait_until(lambda: _counter_position(counter) > 95, "pressing play did not move the window", timeout=15)
+    play.click()                                          # the same button pauses
+    page.wait_for_timeout(600)
+    paused_at = _counter_position(counter)
+    page.wait_for_timeout(600)
+    assert _counter_position(counter) == paused_at > 95, "the sweep did not pause where it was"
+    assert _image_bytes(output_map) != before, "the output map did not fill in during the sweep"
+    nb.screenshot(tracer, "tracer_sweep")
+
+    tracer.locator(".widget-toggle-buttons button", has_text=re.compile(r"^2$")).click()
+    _wait_for_text(counter, r"Output map 8 x 7 \(stride 2, padding 0\)")  # (18 - 3) // 2 + 1, (16 - 3) // 2 + 1
+
+
+def interact_groups(nb: Notebook) -> None:
+    """Notebook 01's groups slider: key groups up to 8, then tick the pointwise step."""
+    page = nb.page
+    explorer = _explorer_titled(page, "From standard to depthwise: one conv")
+    text = explorer.locator(".widget-html", has_text="weight shape").first
+    _wait_for_text(text, re.escape("(8, 8, 3, 3)"))
+    _press_until(page, _slider_in(explorer, page, "groups"), "8")
+    _wait_for_text(text, re.escape("= (8, 1, 3, 3)"))
+    assert "each output sees 1 of the 8 inputs" in text.inner_text()
+    assert "the depthwise step" in text.inner_text()
+    explorer.locator(".widget-checkbox input").click()
+    _wait_for_text(explorer, "every output sees every input again")
+    nb.screenshot(explorer, "groups")
+
+
+def interact_notebook_01(nb: Notebook) -> None:
+    interact_depthwise(nb)
+    interact_tracer(nb)
+    interact_groups(nb)
+
+
+def interact_separable_tracer(nb: Notebook) -> None:
+    """Notebook 02's tracer: pick output 2 and another column; the pointwise sum equals the
+    standard conv's value on screen, and both change."""
+    page = nb.page
+    tracer = _explorer_titled(page, "through both steps")
+    total = tracer.locator(".widget-html", has_text="the standard conv gets").first
+
+    def shown() -> tuple[str, str]:
+        match = re.search(r"\u03a3 = (\S+); the standard conv gets (\S+) from 27 products", total.inner_text())
+        assert match, f"no pointwise sum on screen: {total.inner_text()!r}"
+        return match.groups()
+
+    before = shown()
+    tracer.locator(".widget-toggle-buttons button", has_text=re.compile(r"^2$")).click()
+    _wait_for_text(total, r"output 2 = P\[2, :\]")
+    _press_until(page, _slider_in(tracer, page, "column"), "3")
+    page.wait_for_timeout(300)
+    pointwise_sum, standard_value = shown()
+    assert pointwise_sum == standard_value, "the separable and the standard value differ on screen"
+    assert (pointwise_sum, standard_value) != before, "the traced value did not follow the controls"
+    _wait_for_text(tracer, r"= 4/9 = 1/N \+ 1/Dk² = 1/3 \+ 1/9")
+    nb.screenshot(tracer, "tracer")
+
+
+def interact_notebook_02(nb: Notebook) -> None:
+    interact_pointwise(nb)
+    interact_separable_tracer(nb)
+
+
 def interact_pointwise(nb: Notebook) -> None:
     """Notebook 02: press "identity", then drag one weight with the mouse."""
     page = nb.page
@@ -462,8 +561,8 @@ def interact_budget(nb: Notebook) -> None:
 
 
 INTERACTIONS = {
-    "01_depthwise_step.ipynb": (1, interact_depthwise),
-    "02_pointwise_step.ipynb": (1, interact_pointwise),
+    "01_depthwise_step.ipynb": (3, interact_notebook_01),
+    "02_pointwise_step.ipynb": (2, interact_notebook_02),
     "03_cost_ratio.ipynb": (1, interact_cost_ratio),
     "05_flops_vs_speed.ipynb": (1, interact_speed),
     "06_equal_budgets.ipynb": (1, interact_budget),
