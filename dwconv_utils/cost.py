@@ -16,7 +16,9 @@ next to Dk*Dk*M); parameter formulas take ``bias=`` to count them separately.
 """
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -210,8 +212,10 @@ def conv_costs(Dk: int, M: int, N: int, DF: int) -> ConvCosts:
 
 # The kinds cost_table gives layers with mult-adds; every other layer is named by its class
 # (BatchNorm2d, ReLU, ...) and does none. Notebook 05 groups those as OTHER_LAYERS.
-COUNTED_KINDS = ("standard", "grouped", "depthwise", "pointwise", "linear")
+# "functional" is the row of work no layer did (F.conv2d, matmuls), measured by FlopCounterMode.
+COUNTED_KINDS = ("standard", "grouped", "depthwise", "pointwise", "transposed", "linear", "functional")
 OTHER_LAYERS = "other layers"
+FUNCTIONAL = "functional"
 
 
 def kind_group(kind: str) -> str:
@@ -221,16 +225,21 @@ def kind_group(kind: str) -> str:
 
 
 def kind_of(groups: int, in_channels: int, kernel_size) -> str:
-    """'standard', 'pointwise' (1x1, dense), 'depthwise' (one input channel per group) or 'grouped'."""
+    """'standard', 'pointwise' (1x1, dense), 'depthwise' (one input channel per group) or
+    'grouped'; ``kernel_size`` is an int or a tuple of any length (Conv1d, Conv2d, Conv3d)."""
+    sizes = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
     if groups == 1:
-        return "pointwise" if checks.pair("kernel_size", kernel_size) == (1, 1) else "standard"
+        return "pointwise" if all(checks.positive_int("kernel_size", k) == 1 for k in sizes) else "standard"
     if groups == in_channels:
         return "depthwise"
     return "grouped"
 
 
-def conv_kind(conv: nn.Conv2d) -> str:
-    """The kind of a ``nn.Conv2d`` (``kind_of`` its groups, input channels and kernel size)."""
+def conv_kind(conv: nn.modules.conv._ConvNd) -> str:
+    """The kind of a convolution layer: ``kind_of`` its groups, input channels and kernel size,
+    or 'transposed' for a ConvTranspose layer."""
+    if isinstance(conv, _TRANSPOSED):
+        return "transposed"
     return kind_of(conv.groups, conv.in_channels, tuple(conv.kernel_size))
 
 
@@ -239,14 +248,20 @@ class CostTable(Table):
 
     Rows are dicts with ``name``, ``kind``, ``params``, ``mult_adds`` and
     ``output_shape``; ``total_macs`` and ``total_params`` are the totals.
+    ``measured_macs`` is FlopCounterMode's count of the whole forward pass (its FLOPs / 2);
+    when the layers do not add up to it, the difference is a row of kind "functional" and
+    ``outside_ops`` names the operations it came from.
     """
 
     title = "Cost per layer (mult-adds exclude biases; FLOPs = 2 x mult-adds)"
 
-    def __init__(self, rows: list[dict], input_shape: tuple[int, ...]):
+    def __init__(self, rows: list[dict], input_shape: tuple[int, ...], measured_macs: int | None = None,
+                 outside_ops: dict[str, int] | None = None):
         self.input_shape = input_shape
         self.total_macs = sum(r["mult_adds"] for r in rows)
         self.total_params = sum(r["params"] for r in rows)
+        self.measured_macs = self.total_macs if measured_macs is None else measured_macs
+        self.outside_ops = dict(outside_ops or {})
         super().__init__(["name", "kind", "params", "mult_adds", "output_shape"], rows,
                          totals={"name": "total", "params": self.total_params,
                                  "mult_adds": self.total_macs},
@@ -268,25 +283,34 @@ class CostTable(Table):
         return {kind: kinds[kind]["mult_adds"] / self.total_macs for kind in COUNTED_KINDS if kind in kinds}
 
 
-def _module_macs(module: nn.Module, output: torch.Tensor) -> int:
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        return output.numel() * (module.in_channels // module.groups) * kh * kw
+_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d) + _TRANSPOSED
+_COUNTED = _CONVS + (nn.Linear,)
+
+
+def _module_macs(module: nn.Module, inputs, output: torch.Tensor) -> int:
+    if isinstance(module, _TRANSPOSED):
+        # Every input value is spread over C_out/groups kernels; the zeros a stride puts between
+        # input values are never multiplied (other counters multiply them too).
+        return inputs[0].numel() * (module.out_channels // module.groups) * math.prod(module.kernel_size)
+    if isinstance(module, _CONVS):
+        return output.numel() * (module.in_channels // module.groups) * math.prod(module.kernel_size)
     if isinstance(module, nn.Linear):
         return output.numel() * module.in_features
     return 0
 
 
 def _kind(module: nn.Module) -> str:
-    if isinstance(module, nn.Conv2d):
+    if isinstance(module, _CONVS):
         return conv_kind(module)
     if isinstance(module, nn.Linear):
         return "linear"
     return type(module).__name__
 
 
-# Layers with real compute that this counter does not model: refuse rather than report 0.
-_UNSUPPORTED = (nn.modules.conv._ConvNd, nn.Bilinear, nn.MultiheadAttention, nn.RNNBase)
+# Layers with real compute that neither this counter nor FlopCounterMode models: refuse rather
+# than report 0 (FlopCounterMode has no rule for their ops either).
+_UNSUPPORTED = (nn.Bilinear, nn.MultiheadAttention, nn.RNNBase)
 
 
 def _input_shape(model, input_shape, caller: str) -> tuple[int, ...]:
@@ -298,7 +322,41 @@ def _input_shape(model, input_shape, caller: str) -> tuple[int, ...]:
         if input_shape is None:
             raise ValueError(f"{caller} needs input_shape, e.g. (1, 1, 28, 28) for one "
                              "Fashion-MNIST image: the model has no input_shape attribute")
-    return checks.shape("input_shape", input_shape)
+    shape = checks.shape("input_shape", input_shape)
+    if isinstance(model, _CONVS + (nn.Linear,)):
+        _check_first_layer_input(caller, "the model", model, shape, shape)
+    return shape
+
+
+def _expected_input(layer: nn.Module) -> str:
+    """What a layer takes, with the batch dimension: (batch, 3, height, width)."""
+    if isinstance(layer, nn.Linear):
+        return f"(batch, ..., {layer.in_features})"
+    spatial = {1: "length", 2: "height, width", 3: "depth, height, width"}[len(layer.kernel_size)]
+    return f"(batch, {layer.in_channels}, {spatial})"
+
+
+def _check_first_layer_input(caller: str, name: str, layer: nn.Module, received, input_shape) -> None:
+    """A clear error when the first counted layer cannot take what it receives: a wrong rank
+    (often a missing batch dimension) or a wrong channel count."""
+    received = tuple(received)
+    if isinstance(layer, nn.Linear):
+        if received[-1] != layer.in_features:
+            raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} (a Linear "
+                             f"layer) takes {_expected_input(layer)}, but gets a last dimension of "
+                             f"{received[-1]}")
+        return
+    rank = len(layer.kernel_size) + 2
+    if len(received) != rank:
+        hint = (f"; did you mean {(1, *received)}? input_shape includes the batch dimension"
+                if len(received) == rank - 1 else "; input_shape includes the batch dimension")
+        raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} ("
+                         f"{type(layer).__name__}) takes {rank} dimensions, {_expected_input(layer)}, "
+                         f"but gets {len(received)}, {received}{hint}")
+    if received[1] != layer.in_channels:
+        raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} ("
+                         f"{type(layer).__name__}) takes {layer.in_channels} channels, "
+                         f"{_expected_input(layer)}, but gets {received[1]} (shape {received})")
 
 
 def _zeros_for(model: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
@@ -309,49 +367,164 @@ def _zeros_for(model: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
     return torch.zeros(input_shape, device=device, dtype=dtype)
 
 
+def _is_parametrization(name: str) -> bool:
+    """A module that computes a parametrized weight (weight_norm, ...), not a layer of its own."""
+    return name == "parametrizations" or name.startswith("parametrizations.") or ".parametrizations." in name \
+        or name.endswith(".parametrizations")
+
+
+def _counted_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Every leaf module and every Conv/Linear layer (a parametrized one has children), leaving
+    out the parametrization modules themselves."""
+    return [(name, m) for name, m in model.named_modules()
+            if not _is_parametrization(name) and (isinstance(m, _COUNTED) or not list(m.children()))]
+
+
+def _own_parameters(module: nn.Module) -> list[nn.Parameter]:
+    """A layer's parameters, the originals behind a parametrized weight included."""
+    own = list(module.parameters(recurse=False))
+    parametrizations = getattr(module, "parametrizations", None)
+    if isinstance(parametrizations, nn.ModuleDict):
+        own += list(parametrizations.parameters())
+    return own
+
+
+class _Snapshot:
+    """Every module's own ``training`` flag, to put back exactly as it was (a BatchNorm frozen in
+    eval inside a model in train mode stays frozen)."""
+
+    def __init__(self, model: nn.Module):
+        self.flags = [(m, m.training) for m in model.modules()]
+
+    def restore(self) -> None:
+        for module, flag in self.flags:
+            module.training = flag
+
+
+def _forward_once(model: nn.Module, input_shape: tuple[int, ...], caller: str, hooks=()):
+    """Run the model once on zeros in eval mode with no gradients, under FlopCounterMode, with
+    ``hooks`` = [(module, forward hook)] attached; everything is put back afterwards. Returns
+    the FlopCounterMode. A failing forward pass is re-raised with what input_shape was."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    first = next((m for _, m in _counted_modules(model) if isinstance(m, _COUNTED)), None)
+    first_seen = []
+
+    def check_first(module, inputs):
+        if not first_seen:
+            first_seen.append(module)
+            if inputs and isinstance(inputs[0], torch.Tensor):
+                name = next(n for n, m in model.named_modules() if m is module) or "the model"
+                _check_first_layer_input(caller, name, module, inputs[0].shape, input_shape)
+
+    snapshot = _Snapshot(model)
+    handles = [m.register_forward_pre_hook(check_first) for _, m in _counted_modules(model)
+               if isinstance(m, _COUNTED)]
+    handles += [m.register_forward_hook(hook) for m, hook in hooks]
+    try:
+        model.eval()
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            try:
+                model(_zeros_for(model, input_shape))
+            except ValueError as error:
+                if str(error).startswith(f"{caller}: input_shape="):
+                    raise
+                raise _forward_failed(caller, model, input_shape, first, error) from error
+            except (RuntimeError, TypeError, IndexError) as error:
+                raise _forward_failed(caller, model, input_shape, first, error) from error
+    finally:
+        snapshot.restore()
+        for handle in handles:
+            handle.remove()
+    return counter
+
+
+def _forward_failed(caller: str, model, input_shape, first, error) -> ValueError:
+    expected = getattr(model, "input_shape", None)
+    if expected is not None:
+        wants = f"the model's own input_shape is {tuple(expected)}"
+    elif first is not None:
+        wants = f"its first layer takes {_expected_input(first)}"
+    else:
+        wants = "the model says nothing about the shape it takes"
+    return ValueError(f"{caller}: the model's forward pass failed on zeros of input_shape="
+                      f"{input_shape} ({wants}; input_shape includes the batch dimension): "
+                      f"{type(error).__name__}: {error}")
+
+
+def _measured(counter) -> tuple[int, dict[str, dict[str, int]]]:
+    """FlopCounterMode's whole-pass mult-adds, and its mult-adds per module path and op."""
+    counts = counter.get_flop_counts()
+    per_path = {path.partition(".")[2] if path != "Global" else None:
+                {str(op): flops // 2 for op, flops in ops.items()} for path, ops in counts.items()}
+    total = sum(per_path.get(None, {}).values())
+    return total, per_path
+
+
+def _outside_ops(per_path: dict, counted_names: set[str]) -> dict[str, int]:
+    """Mult-adds per op that FlopCounterMode saw outside every counted layer."""
+    outside = dict(per_path.get(None, {}))
+    for path, ops in per_path.items():
+        if path is not None and path in counted_names:
+            for op, macs in ops.items():
+                outside[op] = outside.get(op, 0) - macs
+    return {op: macs for op, macs in outside.items() if macs}
+
+
 def cost_table(model: nn.Module, input_shape=None) -> CostTable:
-    """Count parameters and mult-adds of every layer in one forward pass.
+    """Count parameters and mult-adds of every layer in one forward pass, exactly or loudly.
 
     ``input_shape`` includes the batch dimension, e.g. ``(1, 1, 28, 28)`` for one
     Fashion-MNIST image; it defaults to ``model.input_shape`` where the model
-    has one (``mobilenet_v1`` does). Conv2d and Linear layers are counted from
-    their attributes and the traced output shapes; other layers (pooling,
-    BatchNorm, ...) are listed with 0 mult-adds. Counts are per forward pass of
-    the whole input, biases excluded, so ``total_macs`` equals
-    ``FlopCounterMode``'s forward FLOPs / 2, and ``total_params`` equals
-    ``sum(p.numel() for p in model.parameters())``. Notebook 03 checks both.
+    has one (``mobilenet_v1`` does). Conv1d/2d/3d, ConvTranspose1d/2d/3d and Linear layers
+    (parametrized ones too, e.g. under ``weight_norm``) are counted from their attributes and
+    the traced shapes; other layers (pooling, BatchNorm, ...) are listed with 0 mult-adds. A
+    ConvTranspose counts its input values x C_out/groups x kernel size: the zeros a stride
+    inserts are not multiplied. Counts are per forward pass of the whole input, biases excluded.
+
+    The same pass runs under ``FlopCounterMode``. Work no layer did (``F.conv2d`` called in a
+    forward, matmuls such as attention's ``q @ k``) becomes a row of kind "functional" and a
+    warning names its ops, so ``total_macs`` always equals FlopCounterMode's FLOPs / 2.
+    ``total_params`` equals ``sum(p.numel() for p in model.parameters())``. Layers neither
+    counter can count (RNNs, Bilinear, MultiheadAttention) are refused with a TypeError. The
+    model is left as it was: every module's training flag, parameters, buffers and hooks.
+    Notebook 03 checks all this.
     """
     input_shape = _input_shape(model, input_shape, "cost_table")
-
-    names = {m: n for n, m in model.named_modules()}
     for name, module in model.named_modules():
-        if isinstance(module, _UNSUPPORTED) and not isinstance(module, nn.Conv2d):
-            raise TypeError(f"cost_table counts Conv2d and Linear layers; layer {name!r} is a "
-                            f"{type(module).__name__}, whose cost it cannot count")
+        if isinstance(module, _UNSUPPORTED):
+            raise TypeError(f"cost_table counts Conv1d/2d/3d, ConvTranspose and Linear layers; layer "
+                            f"{name!r} is a {type(module).__name__}, whose cost it cannot count")
 
+    names = {id(m): n for n, m in model.named_modules()}
     rows: list[dict] = []
     params_counted: set[int] = set()
 
-    def record(module, _inputs, output):
-        own = [p for p in module.parameters(recurse=False) if id(p) not in params_counted]
+    def record(module, inputs, output):
+        own = [p for p in _own_parameters(module) if id(p) not in params_counted]
         params_counted.update(id(p) for p in own)
-        out_shape = tuple(output.shape) if isinstance(output, torch.Tensor) else ()
-        rows.append({"name": names[module], "kind": _kind(module),
+        is_tensor = isinstance(output, torch.Tensor)
+        rows.append({"name": names[id(module)], "kind": _kind(module),
                      "params": sum(p.numel() for p in own),
-                     "mult_adds": _module_macs(module, output) if isinstance(output, torch.Tensor) else 0,
-                     "output_shape": out_shape})
+                     "mult_adds": _module_macs(module, inputs, output) if is_tensor else 0,
+                     "output_shape": tuple(output.shape) if is_tensor else (),
+                     "input_shape": tuple(inputs[0].shape) if inputs and isinstance(inputs[0], torch.Tensor)
+                     else ()})
 
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(record) for m in leaves]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(_zeros_for(model, input_shape))
-    finally:
-        model.train(was_training)
-        for h in hooks:
-            h.remove()
+    modules = _counted_modules(model)
+    counter = _forward_once(model, input_shape, "cost_table", [(m, record) for _, m in modules])
+    measured, per_path = _measured(counter)
+    counted = sum(r["mult_adds"] for r in rows)
+    outside = {}
+    if measured != counted:
+        outside = _outside_ops(per_path, {n for n, m in modules if isinstance(m, _COUNTED)})
+        ops = ", ".join(f"{op} {macs:,}" for op, macs in sorted(outside.items())) or "none named"
+        rows.append({"name": f"(work outside Conv/Linear layers: {ops})", "kind": FUNCTIONAL,
+                     "params": 0, "mult_adds": measured - counted, "output_shape": ()})
+        warnings.warn(f"cost_table: {measured - counted:,} of the model's {measured:,} mult-adds "
+                      f"(FlopCounterMode) happen outside its Conv/Linear layers, in {ops} mult-adds "
+                      "(functional convs, matmuls); the table shows them as one 'functional' row",
+                      stacklevel=2)
 
     # Parameters the forward pass never reached (unused layers, parameters held by
     # containers) still count toward the model's size.
@@ -359,7 +532,7 @@ def cost_table(model: nn.Module, input_shape=None) -> CostTable:
     if leftover:
         rows.append({"name": "(parameters not used in forward)", "kind": "-", "params": leftover,
                      "mult_adds": 0, "output_shape": ()})
-    return CostTable(rows, input_shape)
+    return CostTable(rows, input_shape, measured, outside)
 
 
 # --- checking the formulas against two counters (notebook 03) -----------------
@@ -370,31 +543,20 @@ def flop_counter_macs(model: nn.Module, input_shape=None) -> dict[str, int]:
     Keys are module names as in ``model.named_modules()`` ("" is the whole
     model); a module called twice is counted twice. Forward pass only:
     ``FlopCounterMode`` overcounts the backward pass of grouped convolutions
-    (notebook 03 shows by how much).
+    (notebook 03 shows by how much). The model is left as it was.
     """
-    from torch.utils.flop_counter import FlopCounterMode
-
     input_shape = _input_shape(model, input_shape, "flop_counter_macs")
-    was_training = model.training
-    try:
-        model.eval()
-        with FlopCounterMode(display=False) as counter, torch.no_grad():
-            model(_zeros_for(model, input_shape))
-    finally:
-        model.train(was_training)
-    macs = {}
-    for path, per_op in counter.get_flop_counts().items():
-        if path != "Global":
-            # Paths start with the root's class name: "ReferenceCNN.conv2.depthwise_conv".
-            macs[path.partition(".")[2]] = sum(per_op.values()) // 2
-    return macs
+    _, per_path = _measured(_forward_once(model, input_shape, "flop_counter_macs"))
+    # Paths start with the root's class name: "ReferenceCNN.conv2.depthwise_conv".
+    return {path: sum(ops.values()) for path, ops in per_path.items() if path is not None}
 
 
 def _product_text(*factors: int) -> str:
     return "·".join(str(f) for f in factors)
 
 
-def _seed_formula(module: nn.Module, output_shape: tuple[int, ...]) -> tuple[str, int]:
+def _seed_formula(module: nn.Module, output_shape: tuple[int, ...],
+                  input_shape: tuple[int, ...] = ()) -> tuple[str, int]:
     """The seed's formula for one call of a layer: as text in the layer's numbers, and its value."""
     batch = output_shape[0]
     if isinstance(module, nn.Linear):
@@ -403,10 +565,16 @@ def _seed_formula(module: nn.Module, output_shape: tuple[int, ...]) -> tuple[str
         m, n = module.in_features, module.out_features
         factors = ([positions] if positions > 1 else []) + [m, n]
         return _product_text(*factors), positions * pointwise_conv_macs(m, n, 1)
-    dk, df = tuple(module.kernel_size), tuple(output_shape[-2:])
+    dk, df = tuple(module.kernel_size), tuple(output_shape[2:])
     m, n, groups = module.in_channels, module.out_channels, module.groups
     kind = conv_kind(module)
-    if kind == "depthwise":
+    if kind == "transposed":  # every input value times C_out/groups kernels
+        factors = [*input_shape[2:], m, n // groups, *dk]
+        value = math.prod(factors)
+    elif not isinstance(module, nn.Conv2d):  # Conv1d, Conv3d: the same formula in 1 or 3 axes
+        factors = [*([groups] if groups > 1 else []), *dk, m // groups, n // groups, *df]
+        value = math.prod(factors)
+    elif kind == "depthwise":
         k = n // m  # depth multiplier
         factors, value = [*dk, m, *([k] if k > 1 else []), *df], depthwise_conv_macs(dk, m, df, k)
     elif kind == "pointwise":
@@ -420,37 +588,44 @@ def _seed_formula(module: nn.Module, output_shape: tuple[int, ...]) -> tuple[str
 
 
 class FormulaCheck(Table):
-    """Each Conv2d and Linear layer's mult-adds three ways: the seed's formula,
-    ``cost_table`` and ``FlopCounterMode`` (notebook 03)."""
+    """Each conv and Linear layer's mult-adds three ways: the seed's formula, ``cost_table``
+    and ``FlopCounterMode``, and the whole model's totals the same three ways (notebook 03)."""
 
     title = "Mult-adds per layer: formula = cost_table = FlopCounterMode / 2"
 
-    def __init__(self, rows: list[dict]):
-        self.all_agree = all(r["agree"] == "yes" for r in rows)
+    def __init__(self, rows: list[dict], whole_model: dict):
+        self.whole_model = whole_model
+        # Nothing to compare is no agreement: a model whose work the check cannot see fails.
+        self.all_agree = bool(rows) and all(r["agree"] == "yes" for r in rows + [whole_model])
         super().__init__(["name", "kind", "formula", "= mult-adds", "cost_table",
-                          "FlopCounterMode / 2", "agree"], rows,
+                          "FlopCounterMode / 2", "agree"], rows, totals=whole_model,
                          numeric=("= mult-adds", "cost_table", "FlopCounterMode / 2"))
 
 
 def formula_check(model: nn.Module, input_shape=None) -> FormulaCheck:
-    """Count every Conv2d and Linear layer with the seed's formulas and with two counters.
+    """Count every conv and Linear layer with the seed's formulas and with two counters.
 
     The formula column writes Dk·Dk·M·N·DF·DF (standard), Dk·Dk·M·DF·DF
     (depthwise), M·N·DF·DF (pointwise) or M·N (fully connected) in the
-    layer's own numbers, DF read from its output. ``all_agree`` is True when
-    the formula, ``cost_table`` and ``FlopCounterMode`` agree on every layer
-    (notebook 03).
+    layer's own numbers, DF read from its output (Conv1d/Conv3d: the same with their axes;
+    ConvTranspose: input positions·M·N/groups·Dk·Dk). The last row compares the whole
+    model: the formulas added up, the layers of ``cost_table`` (without its "functional" row)
+    and ``FlopCounterMode`` over the whole forward pass. ``all_agree`` is True only when there
+    are layers to check and all three agree on every layer and on the whole model, so work
+    outside the layers (``F.conv2d``, matmuls) makes it False (notebook 03).
     """
-    table = cost_table(model, input_shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the whole-model row below says it, in its numbers
+        table = cost_table(model, input_shape)
     by_counter = flop_counter_macs(model, table.input_shape)
     modules = dict(model.named_modules())
     calls: dict[str, list[dict]] = {}  # a layer called twice has two rows in the cost table
     for row in table.rows:
-        if isinstance(modules.get(row["name"]), (nn.Conv2d, nn.Linear)):
+        if isinstance(modules.get(row["name"]), _COUNTED):
             calls.setdefault(row["name"], []).append(row)
     rows = []
     for name, layer_rows in calls.items():
-        formulas = [_seed_formula(modules[name], r["output_shape"]) for r in layer_rows]
+        formulas = [_seed_formula(modules[name], r["output_shape"], r["input_shape"]) for r in layer_rows]
         value = sum(v for _, v in formulas)
         counted = sum(r["mult_adds"] for r in layer_rows)
         counter = by_counter.get(name, 0)
@@ -458,7 +633,12 @@ def formula_check(model: nn.Module, input_shape=None) -> FormulaCheck:
                      "formula": " + ".join(text for text, _ in formulas), "= mult-adds": value,
                      "cost_table": counted, "FlopCounterMode / 2": counter,
                      "agree": "yes" if value == counted == counter else "NO"})
-    return FormulaCheck(rows)
+    formulas = sum(r["= mult-adds"] for r in rows)
+    layers = sum(r["mult_adds"] for r in table.rows if r["kind"] != FUNCTIONAL)
+    whole = {"name": "whole model", "formula": "sum of the layers", "= mult-adds": formulas,
+             "cost_table": layers, "FlopCounterMode / 2": table.measured_macs,
+             "agree": "yes" if formulas == layers == table.measured_macs else "NO"}
+    return FormulaCheck(rows, whole)
 
 
 # --- two versions of a model, layer by layer (notebook 03) --------------------

@@ -11,7 +11,7 @@ from dwconv_utils import (DepthwiseSeparableConv2d, ReferenceCNN, compare_costs,
                           flop_counter_macs, formula_check, mobilenet_v1, param_ratio,
                           pointwise_conv_macs, pointwise_conv_params, separable_conv_macs,
                           separable_conv_params, standard_conv_macs, standard_conv_params)
-from dwconv_utils.cost import COUNTED_KINDS, OTHER_LAYERS, kind_group, totals_by_top_layer
+from dwconv_utils.cost import COUNTED_KINDS, FUNCTIONAL, OTHER_LAYERS, kind_group, totals_by_top_layer
 
 
 def forward_flops(model, shape):
@@ -89,7 +89,8 @@ def test_param_ratio_is_the_seed_formula_and_equals_the_cost_ratio():
     (lambda: cost_table(ReferenceCNN()), ValueError, "input_shape"),
     (lambda: cost_table(ReferenceCNN(), (1, 0, 28, 28)), ValueError, r"input_shape\[1\]"),
     (lambda: cost_table(ReferenceCNN(), "1x28x28"), TypeError, "input_shape"),
-    (lambda: cost_table(nn.Sequential(nn.Conv1d(1, 1, 3)), (1, 1, 9)), TypeError, "Conv1d"),
+    (lambda: cost_table(nn.Sequential(nn.LSTM(4, 4)), (1, 2, 4)), TypeError, "LSTM"),
+    (lambda: cost_table(nn.Sequential(nn.Bilinear(2, 2, 2)), (1, 2)), TypeError, "Bilinear"),
 ])
 def test_bad_input_is_named(call, error, words):
     with pytest.raises(error, match=words):
@@ -131,7 +132,7 @@ def _random_net(rng: random.Random) -> tuple[nn.Module, tuple[int, ...]]:
     size = rng.randint(12, 24)
     shape = (rng.randint(1, 3), channels, size, size + rng.randint(0, 5))
     for _ in range(rng.randint(1, 4)):
-        kind = rng.choice(["dense", "depthwise", "grouped", "pointwise", "separable"])
+        kind = rng.choice(["dense", "depthwise", "grouped", "pointwise", "separable", "transposed"])
         kernel = (rng.choice([1, 3, 5]), rng.choice([1, 3]))
         padding = (kernel[0] // 2, kernel[1] // 2)
         stride, bias = rng.choice([1, 1, 2]), rng.random() < 0.5
@@ -148,6 +149,10 @@ def _random_net(rng: random.Random) -> tuple[nn.Module, tuple[int, ...]]:
         elif kind == "pointwise":
             out = rng.randint(1, 8)
             layers.append(nn.Conv2d(channels, out, 1, bias=bias))
+        elif kind == "transposed":
+            groups = rng.choice([g for g in (1, 2) if channels % g == 0])
+            out = groups * rng.randint(1, 3)
+            layers.append(nn.ConvTranspose2d(channels, out, kernel, stride, padding, groups=groups, bias=bias))
         else:
             out = rng.randint(1, 8)
             layers.append(DepthwiseSeparableConv2d(channels, out, kernel, stride, padding, bias,
@@ -170,6 +175,8 @@ def test_cost_table_equals_flop_counter_on_random_nets():
         model, shape = _random_net(rng)
         table = cost_table(model, shape)
         assert 2 * table.total_macs == forward_flops(model, shape)
+        # Only layers here: the layers alone add up to the whole pass, with no functional row.
+        assert FUNCTIONAL not in {r["kind"] for r in table.rows} and not table.outside_ops
         assert table.total_params == sum(p.numel() for p in model.parameters())
         kinds_seen.update(r["kind"] for r in table.rows)
         # The kinds with mult-adds are exactly COUNTED_KINDS, so a summary that groups the
@@ -177,7 +184,7 @@ def test_cost_table_equals_flop_counter_on_random_nets():
         for r in table.rows:
             assert (r["mult_adds"] > 0) == (kind_group(r["kind"]) != OTHER_LAYERS), r
     assert {"standard", "depthwise", "grouped", "pointwise", "linear"} <= kinds_seen
-    assert kinds_seen & set(COUNTED_KINDS) == set(COUNTED_KINDS)
+    assert kinds_seen & set(COUNTED_KINDS) == set(COUNTED_KINDS) - {FUNCTIONAL}
 
 
 def test_linear_on_a_sequence_counts_every_position():
@@ -290,3 +297,155 @@ def test_conv_costs_match_the_formulas_and_the_counted_layers(Dk, M, N, DF):
     assert costs.ratio == costs.param_ratio == Fraction(costs.macs["separable"], costs.macs["standard"])
     with pytest.raises(ValueError, match="DF must be a positive integer"):
         conv_costs(Dk, M, N, 0)
+
+
+# --- exact or loud: work outside the layers, parametrized and other conv layers ----------
+
+class FunctionalConv(nn.Module):
+    """A conv done with F.conv2d in forward, then a Linear: only the Linear is a layer."""
+
+    def __init__(self, m, n, k, groups=1):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n, m // groups, k, k))
+        self.groups, self.k = groups, k
+        self.fc = nn.Linear(n, 3)
+
+    def forward(self, x):
+        y = torch.nn.functional.conv2d(x, self.weight, padding=self.k // 2, groups=self.groups)
+        return self.fc(y.permute(0, 2, 3, 1))  # a Linear on (B, H, W, C)
+
+
+class Attention(nn.Module):
+    """Attention from Linear layers and two matmuls, q @ k^T and a @ v."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.q, self.k, self.v, self.out = (nn.Linear(d, d) for _ in range(4))
+
+    def forward(self, x):
+        q, k, v = self.q(x), self.k(x), self.v(x)
+        a = torch.softmax(q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1)
+        return self.out(a @ v)
+
+
+def test_the_three_silent_cases_are_now_exact_and_loud():
+    # F.conv2d 3 -> 8 (3x3, "same") on 8x8, then a Linear 8 -> 3 at each of the 64 positions.
+    conv_macs, linear_macs = 64 * 3 * 9 * 8, 64 * 8 * 3
+    with pytest.warns(UserWarning, match="outside its Conv/Linear layers, in aten.convolution"):
+        table = cost_table(FunctionalConv(3, 8, 3), (1, 3, 8, 8))
+    assert table.total_macs == conv_macs + linear_macs == forward_flops(FunctionalConv(3, 8, 3), (1, 3, 8, 8)) // 2
+    functional = [r for r in table.rows if r["kind"] == FUNCTIONAL]
+    assert [r["mult_adds"] for r in functional] == [conv_macs]
+    assert table.outside_ops == {"aten.convolution": conv_macs}
+    assert not formula_check(FunctionalConv(3, 8, 3), (1, 3, 8, 8)).all_agree
+
+    # weight_norm: the conv has a child (its parametrization), so it is no leaf; counted all the same.
+    conv = torch.nn.utils.parametrizations.weight_norm(nn.Conv2d(4, 6, 3))
+    table = cost_table(nn.Sequential(conv), (1, 4, 10, 10))
+    assert table.total_macs == 8 * 8 * 4 * 9 * 6               # 64 positions, 36 weights, 6 outputs
+    assert table.rows[0]["params"] == 6 + 6 * 4 * 9 + 6         # g, v and the bias
+    assert table.total_params == sum(p.numel() for p in conv.parameters())
+    check = formula_check(nn.Sequential(conv), (1, 4, 10, 10))
+    assert len(check) == 1 and check.all_agree
+
+    # Attention over 5 tokens of width 4, batch 2: four Linears, two matmuls.
+    linears, matmuls = 4 * 2 * 5 * 4 * 4, 2 * (2 * 5 * 5 * 4)
+    with pytest.warns(UserWarning, match="aten.bmm"):
+        table = cost_table(Attention(4), (2, 5, 4))
+    assert table.total_macs == linears + matmuls and table.outside_ops == {"aten.bmm": matmuls}
+    assert not formula_check(Attention(4), (2, 5, 4)).all_agree
+
+
+def test_formula_check_fails_when_it_has_nothing_to_compare():
+    check = formula_check(nn.Sequential(nn.ReLU()), (1, 3, 4, 4))
+    assert len(check) == 0 and not check.all_agree
+
+
+def test_conv1d_conv3d_and_transposed_convs_are_counted_by_hand():
+    table = cost_table(nn.Sequential(nn.Conv1d(3, 6, 3, groups=3), nn.Conv1d(6, 4, 1)), (2, 3, 10))
+    assert table.total_macs == 2 * 8 * 6 * 3 + 2 * 8 * 6 * 4       # depthwise K=2, then pointwise
+    assert [r["kind"] for r in table.rows] == ["depthwise", "pointwise"]
+    assert cost_table(nn.Conv3d(2, 3, 3), (1, 2, 4, 5, 6)).total_macs == 2 * 3 * 4 * 27 * 2 * 3
+    # Stride 2 spreads a 5x5 input over 11x11 outputs; only the 25 real inputs are multiplied.
+    transposed = nn.ConvTranspose2d(4, 6, 3, stride=2)
+    table = cost_table(transposed, (1, 4, 5, 5))
+    assert table.rows[0]["kind"] == "transposed" and table.total_macs == 5 * 5 * 4 * 6 * 9 == 5_400
+    assert table.total_macs == forward_flops(transposed, (1, 4, 5, 5)) // 2
+    assert formula_check(nn.ConvTranspose2d(4, 6, 3, stride=2, groups=2), (1, 4, 5, 5)).all_agree
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cost_table_is_exact_on_random_nets_with_functional_work_and_parametrized_layers(seed):
+    rng = random.Random(seed)
+    for _ in range(10):
+        m, n, size, batch = rng.randint(1, 4), rng.randint(1, 5), rng.randint(4, 9), rng.randint(1, 2)
+        k = rng.choice([1, 3])
+        positions = batch * size * size
+        conv = nn.Conv2d(m, n, k, padding=k // 2)
+        if rng.random() < 0.5:
+            conv = torch.nn.utils.parametrizations.weight_norm(conv)
+        layers, outside = positions * m * k * k * n, 0
+        if rng.random() < 0.5:
+            groups = rng.choice([1, n])
+            middle = [FunctionalConv(n, n, 3, groups)]             # -> (B, S, S, 3)
+            outside += positions * (n // groups) * 9 * n
+            layers += positions * n * 3
+            rows, tokens, width = batch * size, size, 3            # attention per (b, row): S tokens of 3
+        else:
+            middle = [nn.Flatten(2), nn.Conv1d(n, 2, 3)]           # -> (B, 2, S*S - 2)
+            layers += batch * (size * size - 2) * n * 3 * 2
+            rows, tokens, width = batch, 2, size * size - 2
+        layers += 4 * rows * tokens * width * width                 # q, k, v and out
+        outside += 2 * rows * tokens * tokens * width               # q @ k^T and a @ v
+        model = nn.Sequential(conv, *middle, Attention(width))
+        with pytest.warns(UserWarning, match="outside its Conv/Linear layers"):
+            table = cost_table(model, (batch, m, size, size))
+        assert table.total_macs == layers + outside
+        assert [r["mult_adds"] for r in table.rows if r["kind"] == FUNCTIONAL] == [outside]
+        assert table.total_params == sum(p.numel() for p in model.parameters())
+
+
+def test_counting_leaves_the_model_as_it_was():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 36, 2))
+    model.train()
+    model[1].eval()                      # a BatchNorm frozen by the user inside a training model
+    calls = []
+    model[0].register_forward_hook(lambda *_: calls.append("hook"))
+    model.register_forward_pre_hook(lambda *_: calls.append("pre-hook"))
+    with torch.no_grad():
+        model[1].running_mean.fill_(0.5)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    hooks = [(m, list(m._forward_hooks), list(m._forward_pre_hooks)) for m in model.modules()]
+    cost_table(model, (2, 3, 8, 8))
+    flop_counter_macs(model, (2, 3, 8, 8))
+    formula_check(model, (2, 3, 8, 8))
+    assert [m.training for m in model.modules()] == [True, True, False, True, True, True]
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())  # weights and buffers
+    assert [(m, list(m._forward_hooks), list(m._forward_pre_hooks)) for m in model.modules()] == hooks
+    assert calls.count("hook") == calls.count("pre-hook") > 0   # the user's hooks still run, and only theirs
+
+
+def test_a_shape_without_its_batch_dimension_is_refused_before_any_layer_complains():
+    with pytest.raises(ValueError, match=r"did you mean \(1, 3, 224, 224\)\? input_shape includes the batch"):
+        cost_table(mobilenet_v1(), (3, 224, 224))
+    with pytest.raises(ValueError, match=r"Conv2d\) takes 4 dimensions, \(batch, 3, height, width\)"):
+        cost_table(nn.Conv2d(3, 4, 3), (3, 8, 8))          # a bare conv would take it as one image
+    with pytest.raises(ValueError, match="takes 3 channels, .* but gets 1"):
+        cost_table(mobilenet_v1(), (1, 1, 224, 224))
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 28, 28\) .*includes the batch dimension\): "
+                                         r"ValueError: ReferenceCNN expects images of shape \(batch, 1, 28, 28\)"):
+        flop_counter_macs(ReferenceCNN(), (1, 28, 28))   # the model's own check speaks first
+    # A model that reshapes its input first is judged by what its first layer receives.
+    reshaping = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 2, 3))
+    assert cost_table(reshaping, (4, 784)).total_macs == 4 * 26 * 26 * 9 * 2
+
+
+def test_a_failing_forward_pass_names_input_shape():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(10, 2))   # the Linear never fits
+    with pytest.raises(ValueError, match=r"forward pass failed on zeros of input_shape=\(1, 3, 8, 8\) "
+                                         r"\(its first layer takes \(batch, 3, height, width\); input_shape "
+                                         r"includes the batch dimension\): RuntimeError"):
+        cost_table(model, (1, 3, 8, 8))
+    model.input_shape = (1, 3, 7, 7)   # what the model says it takes is named in the note
+    with pytest.raises(ValueError, match=r"the model's own input_shape is \(1, 3, 7, 7\)"):
+        cost_table(model, (1, 3, 8, 8))
