@@ -3,7 +3,7 @@
 One module per idea (the README's "What is here" lists them all):
 ``layers`` (the separable layer, the closest separable layer), ``init``
 (the seed's and a per-group Xavier), ``models`` (the seed's reference CNN,
-MobileNetV1), ``cost`` (formulas and an exact per-layer counter), ``paper``
+MobileNetV1), ``cost`` (formulas and an exact per-layer counter), ``counters`` (what other FLOP counters report), ``paper``
 (the MobileNets paper's numbers), ``data`` (Fashion-MNIST, found offline
 first and verified), ``history`` and ``train`` (fit, evaluate, weights),
 ``progress`` (live training display), ``results``, ``seeds``, ``verdict`` and
