@@ -1,5 +1,6 @@
-"""The package's commands: ``python -m dwconv_utils data | train | bench | race | experiments``.
+"""The package's commands: ``python -m dwconv_utils doctor | data | train | bench | race | experiments``.
 
+    python -m dwconv_utils doctor                  # before class: is everything here?
     python -m dwconv_utils data                    # find or download Fashion-MNIST, verify it
     python -m dwconv_utils train --model separable --epochs 5
     python -m dwconv_utils bench                   # images/s here, seed's code vs the package's
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, budget, checks, data, experiments, race, results, train
+from . import bench, budget, checks, data, doctor, experiments, race, results, train
 from .device import pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
                                 "notebooks' commands.")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    commands.add_parser("doctor", help="before class: versions, torch build, widgets, data, results",
+                        description="Print what a lecturer needs to know before class: Python, torch "
+                                    "and its build, ipywidgets, JupyterLab and the widgets' front end, "
+                                    "Fashion-MNIST (verified), the committed results, threads and "
+                                    "device, and what to do about anything missing. Downloads nothing.")
     d = commands.add_parser("data", help="find or download Fashion-MNIST and verify it",
                             description="Find or download Fashion-MNIST and verify every file. Run it "
                                         "once before notebook 04, e.g. at home before a lecture "
@@ -255,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (0 done, 1 data not ready, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        text = doctor.report()
+        print(text)
+        return 0 if text.endswith("All set for class.") else 1
     if args.command == "data":
         return _data_command(args)
     if args.command == "train":

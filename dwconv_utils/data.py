@@ -596,6 +596,54 @@ def _remove_if_unchanged(path: Path, seen: os.stat_result) -> None:
         pass  # a read-only cache: the file stays, and is reported and skipped again next time
 
 
+@dataclass(frozen=True)
+class DataStatus:
+    """Where ``load_fashion_mnist`` would find each of the four files without downloading
+    (``found``: file name -> the place), which are missing, and whether the found ones verified
+    (None: not checked). Built by ``fashion_mnist_status``; ``python -m dwconv_utils doctor``
+    prints it."""
+
+    found: dict
+    missing: tuple
+    verified: bool | None
+
+    @property
+    def available(self) -> bool:
+        return not self.missing and self.verified is not False
+
+    def describe(self) -> str:
+        """One line: where the data is, or what is missing."""
+        if self.missing:
+            what = "not found" if not self.found else f"missing {', '.join(self.missing)}"
+            return f"{what} (searched {DATA_ENV}, the user cache, {debian_folder()})"
+        places = sorted(set(self.found.values()))
+        check = {True: "verified", False: "FAILED verification", None: "not verified"}[self.verified]
+        return f"all four files in {'; '.join(places)}, {check}"
+
+
+def fashion_mnist_status(verify: bool = True) -> DataStatus:
+    """Look for the four files where ``load_fashion_mnist`` looks (``DWCONV_DATA``, the user
+    cache, Debian's folder), without downloading or writing anything; with ``verify``, read and
+    check each against its sha256 (about a second)."""
+    found, paths = {}, {}
+    for name in (n for names in FILES.values() for n in names):
+        for place in _places(None):
+            path = next((p for p in (place.folder / name, place.folder / f"{name}.gz") if p.is_file()), None)
+            if path is not None:
+                found[name], paths[name] = str(place), path
+                break
+    missing = tuple(n for names in FILES.values() for n in names if n not in found)
+    verified = None
+    if verify and found:
+        verified = True
+        for path in paths.values():
+            try:
+                read_idx(path)
+            except DataCorruptError:
+                verified = False
+    return DataStatus(found, missing, verified)
+
+
 def _unavailable_message(name: str, notes: list[str]) -> str:
     if not os.environ.get(DATA_ENV):
         notes = [f"{DATA_ENV}: not set"] + notes

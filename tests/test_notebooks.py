@@ -5,9 +5,12 @@ these checks catch what nbval does not: a notebook saved half-run, out of
 order, with an error in it, or with a stale Colab header.
 """
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +76,35 @@ def test_only_imports_and_prose_cells_hide_their_code():
     assert not code_distracts_on_a_slide("import torch\nprint(torch.ones(2))")
     assert not code_distracts_on_a_slide("%pip install x\nimport x")
     assert not code_distracts_on_a_slide("")
+
+
+def test_the_notebooks_that_need_the_data_are_the_ones_that_load_it():
+    import conftest
+    loading = sorted(p.name for p in NOTEBOOKS if any(
+        call in cell.source for cell in nbformat.read(p, as_version=4).cells if cell.cell_type == "code"
+        for call in ("fashion_mnist_tensors(", "load_fashion_mnist(")))
+    assert loading == sorted(conftest.NOTEBOOKS_NEEDING_DATA)
+
+
+def _run_hidden(tmp_path, ci: bool) -> subprocess.CompletedProcess:
+    """Notebook 04 under nbval with Fashion-MNIST hidden from every place it is looked for."""
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    for name in ("DWCONV_DATA", "DWCONV_DEBIAN_DATA", "XDG_CACHE_HOME"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        env[name] = str(tmp_path / name)
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                           "notebooks/04_reference_cnn.ipynb"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_without_the_data_notebook_04_is_skipped_with_the_reason_and_fails_under_ci(tmp_path):
+    from real_data import MISSING_REASON
+    hidden = _run_hidden(tmp_path, ci=False)
+    assert hidden.returncode == 0, hidden.stdout[-2000:]
+    last = hidden.stdout.strip().splitlines()[-1]
+    assert " skipped" in last and " passed" not in last and " failed" not in last
+    assert MISSING_REASON in hidden.stdout and "NameError" not in hidden.stdout
+    under_ci = _run_hidden(tmp_path, ci=True)
+    assert under_ci.returncode != 0 and "DataUnavailableError" in under_ci.stdout
