@@ -9,7 +9,7 @@ that cannot use it.
 - ``DWCONV_TORCH=cpu`` forces the CPU build, ``DWCONV_TORCH=cuda`` the default (CUDA) build.
 
 The CPU build comes from PyTorch's CPU index (``pip --index-url``, as pytorch.org says to
-install it). Where that index cannot be reached, a CPU build (``+cpu``) on the indexes pip is
+install it; ``--isolated``, so that only that index is asked). Where that index cannot be reached, a CPU build (``+cpu``) on the indexes pip is
 configured with is used, and failing that the default build, with one line saying so and how
 large it is. Nothing is printed when torch is already there.
 """
@@ -85,8 +85,9 @@ def install(build: str, python: str = sys.executable, run=subprocess.run, say=pr
     if build == "default":
         run(pip(python, REQUIREMENT), check=True)
         return "the default build"
-    tried = run(pip(python, "--index-url", CPU_INDEX, "--timeout", "20", "--retries", "1", REQUIREMENT),
-                capture_output=True, text=True)
+    # --isolated: PyTorch's CPU index alone, so no index configured here can slip a CUDA build in.
+    tried = run(pip(python, "--isolated", "--index-url", CPU_INDEX, "--timeout", "20", "--retries", "1",
+                    REQUIREMENT), capture_output=True, text=True)
     if tried.returncode == 0:
         return f"the CPU build from {CPU_INDEX}"
     listed = run([python, "-m", "pip", "index", "versions", "torch", "--disable-pip-version-check"],

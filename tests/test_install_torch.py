@@ -62,6 +62,7 @@ def test_the_cpu_build_comes_from_pytorchs_cpu_index():
     pip = FakePip(cpu_index_works=True)
     assert install("cpu", "python", run=pip) == f"the CPU build from {CPU_INDEX}"
     assert pip.calls[0][-3:] == ["--retries", "1", REQUIREMENT] and CPU_INDEX in pip.calls[0]
+    assert "--isolated" in pip.calls[0]   # no other configured index can answer for it
     assert len(pip.calls) == 1
 
 
