@@ -83,3 +83,18 @@ def test_no_module_of_the_package_imports_a_private_name_from_another():
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 private = [alias.name for alias in node.names if alias.name.startswith("_")]
                 assert not private, f"{path.name} imports {private} from .{node.module}"
+
+
+def test_every_explorer_carries_a_static_picture_for_readers_without_widgets():
+    from dwconv_utils.widgets import depthwise_tracer, groups_explorer
+    from dwconv_utils.widgets.base import STATIC_NOTE, static_view
+
+    tracer = depthwise_tracer()
+    bundle = tracer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and bundle["text/plain"] == repr(tracer)
+    html = bundle["text/html"]
+    assert STATIC_NOTE in html and html.count("<img") == 7        # 3 inputs, 3 maps, the standard sum
+    assert "row: <b>0</b>" in html and "stride: <b>1</b>" in html  # the controls as their values
+    groups = groups_explorer()
+    assert "groups: <b>1</b>" in static_view(groups)
+    assert static_view(groups).count("<img") == 1                 # the pointwise matrix is hidden

@@ -7,8 +7,10 @@ more than one of the topic modules, so they are public here.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import html
 import io
 import math
 import time
@@ -64,6 +66,60 @@ class Explorer(widgets.VBox):
 
     def _draw(self) -> None:  # pragma: no cover - each explorer draws its own
         raise NotImplementedError
+
+    # A static picture beside the live widget: GitHub, nbviewer and the slides cannot run
+    # widgets, so they show this HTML (the same tiles and text, the controls as their values);
+    # JupyterLab and Colab show the widget itself.
+    def _repr_mimebundle_(self, **kwargs):
+        parent = getattr(super(), "_repr_mimebundle_", None)
+        bundle = parent(**kwargs) if parent is not None else {
+            "text/plain": repr(self),
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                         "model_id": self.model_id}}
+        bundle["text/html"] = static_view(self)
+        return bundle
+
+    def _ipython_display_(self, **kwargs):  # ipywidgets 7 displays widgets through this hook
+        from IPython.display import display
+        display(self._repr_mimebundle_(), raw=True)
+
+
+STATIC_NOTE = "A picture of this widget as it started: run the notebook to move its controls."
+
+
+def _static(widget) -> str:
+    """One widget as plain HTML: boxes as flex rows and columns, images inline, controls as
+    "description: value"."""
+    if isinstance(widget, widgets.Box):
+        direction = "column" if isinstance(widget, widgets.VBox) else "row"
+        inner = "".join(_static(child) for child in widget.children)
+        return (f'<div style="display:flex; flex-direction:{direction}; gap:6px; align-items:'
+                f'{"flex-start" if direction == "column" else "center"}">{inner}</div>')
+    if isinstance(widget, widgets.HTML):
+        return f"<div>{widget.value}</div>"
+    if isinstance(widget, widgets.Image):
+        if not widget.value:
+            return ""
+        width = widget.layout.width or "auto"
+        encoded = base64.b64encode(widget.value).decode("ascii")
+        return f'<img src="data:image/{widget.format};base64,{encoded}" style="width:{width}">'
+    if isinstance(widget, widgets.Button):
+        return (f'<span style="border:1px solid #999; border-radius:3px; padding:2px 8px">'
+                f'{html.escape(widget.description)}</span>')
+    if hasattr(widget, "value") and getattr(widget, "layout", None) is not None \
+            and widget.layout.visibility != "hidden":
+        shown = getattr(widget, "label", None)  # a selection's label; empty until it is synced
+        shown = widget.value if shown in (None, "") else shown
+        name = getattr(widget, "description", "")
+        return (f'<span style="font-size:14px">{html.escape(name)}{": " if name else ""}'
+                f'<b>{html.escape(str(shown))}</b></span>')
+    return ""
+
+
+def static_view(explorer: widgets.Widget) -> str:
+    """The widget as static HTML (its tiles and text, its controls as values), with a note."""
+    return (f'<div class="dwconv-static-view"><p style="font-style:italic; color:#555">{STATIC_NOTE}</p>'
+            f"{_static(explorer)}</div>")
 
 
 def time_control(explorer: Explorer, control, values) -> list[float]:
