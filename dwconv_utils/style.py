@@ -1,24 +1,35 @@
 """One look for every figure: projector-sized fonts, white background, fixed colours.
 
 The same concept has the same colour in every notebook: standard convolution
-blue, separable orange, depthwise green, pointwise purple, grouped cyan.
+charcoal, separable orange, depthwise brown, pointwise purple, grouped pink. None of them
+is the red, green or blue of an image's R, G and B channels, so a green title always means
+channel G, never "depthwise".
 """
 from __future__ import annotations
 
 import matplotlib as mpl
+from matplotlib.colors import LinearSegmentedColormap
 
 COLORS = {
-    "standard": "#1f77b4",
+    "standard": "#333333",
     "separable": "#ff7f0e",
-    "depthwise": "#2ca02c",
+    "depthwise": "#a65628",
     "pointwise": "#9467bd",
-    "grouped": "#17becf",
-    "linear": "#7f7f7f",
+    "grouped": "#e377c2",
+    "transposed": "#17becf",
+    "linear": "#a0a0a0",
+    "functional": "#bcbd22",
     "other": "#bcbd22",
 }
 # Input channels of an RGB image, drawn in their own colour.
 CHANNEL_COLORS = ("#d62728", "#2ca02c", "#1f77b4")
-CHANNEL_CMAPS = ("Reds", "Greens", "Blues")
+# Bright is bright: each channel runs from black (0) to its full colour (1), as a screen
+# shows that channel alone.
+CHANNEL_CMAPS = ("dwconv_R", "dwconv_G", "dwconv_B")
+for _name, _color in zip(CHANNEL_CMAPS, CHANNEL_COLORS):
+    if _name not in mpl.colormaps:
+        mpl.colormaps.register(LinearSegmentedColormap.from_list(_name, ["#000000", _color]))
+CHANNEL_LEGEND = "each channel from black (0) to its full colour (1): brighter = brighter in that channel"
 # Signed feature maps: white is zero, so sign and size read at a glance.
 DIVERGING_CMAP = "RdBu_r"
 
@@ -38,7 +49,7 @@ _RC = {
     "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=[COLORS["standard"], COLORS["separable"],
                                          COLORS["depthwise"], COLORS["pointwise"],
-                                         "#d62728", "#8c564b"]),
+                                         "#17becf", "#bcbd22"]),  # no channel red
 }
 
 

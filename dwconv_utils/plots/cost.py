@@ -24,8 +24,9 @@ def plot_cost_ratio_vs_channels(kernel_sizes=(3, 5, 7), max_channels: int = 2048
     "times fewer mult-adds".
     """
     channels = np.unique(np.round(np.logspace(0, np.log2(max_channels), 400, base=2)))
-    # The headline 3x3 curve in the separable colour; larger kernels in the next colours of the cycle.
-    colours = (COLORS["separable"], "#d62728", "#8c564b")
+    # Every curve is a separable layer: the separable colour, darker for larger kernels (no channel
+    # red, no depthwise brown).
+    colours = (COLORS["separable"], "#b35806", "#6b3304")
     fig, ax = plt.subplots(figsize=(10, 5.6))
     if mobilenet_channels:
         low, high = mobilenet_channels

@@ -6,13 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..images import CHANNEL_NAMES
-from ..style import CHANNEL_CMAPS, CHANNEL_COLORS, DIVERGING_CMAP, color_for
+from ..style import CHANNEL_CMAPS, CHANNEL_COLORS, CHANNEL_LEGEND, DIVERGING_CMAP, color_for
 from .drawing import (MAP_INCHES, arrow, as_array, bare_axes, show_kernel, show_signed,
                       symmetric_limit, write_weights)
 
 
 def _show_channel(ax, channel, index: int, title: str = "") -> None:
-    """An input channel in its own colour (dark = bright pixel), on a fixed 0..1 scale."""
+    """An input channel in its own colour, black to full colour (bright = bright), on a fixed 0..1 scale."""
     ax.imshow(as_array(channel), cmap=CHANNEL_CMAPS[index % 3], vmin=0, vmax=1,
               interpolation="nearest")
     bare_axes(ax, title, CHANNEL_COLORS[index % 3])
@@ -21,8 +21,8 @@ def _show_channel(ax, channel, index: int, title: str = "") -> None:
 def plot_channels(image) -> plt.Figure:
     """The colour image and its R, G, B channels as separate maps (notebook 01).
 
-    Each channel is drawn in its own colour on the same 0..1 scale, so a
-    darker pixel is a brighter value in that channel.
+    Each channel is drawn from black to its own colour on the same 0..1 scale, so a
+    brighter pixel is a brighter value in that channel (the figure says so).
     """
     pixels = as_array(image)
     fig, axes = plt.subplots(1, 4, figsize=(4 * MAP_INCHES * 1.15, MAP_INCHES * 1.5),
@@ -32,6 +32,7 @@ def plot_channels(image) -> plt.Figure:
     for c, ax in enumerate(axes[1:]):
         _show_channel(ax, pixels[c], c, f"channel {CHANNEL_NAMES[c]}")
     fig.suptitle("One image = three channels: the input of every conv layer", fontsize=16)
+    fig.supxlabel(CHANNEL_LEGEND, fontsize=12)
     return fig
 
 
@@ -88,8 +89,9 @@ def plot_pointwise_mixing(maps, weights, outputs, input_titles=None,
     m, n = maps.shape[0], outputs.shape[0]
     titles = list(input_titles) if input_titles is not None else [f"map {c}" for c in range(m)]
     pointwise = color_for("pointwise")
-    fig = plt.figure(figsize=((m + 1) * MAP_INCHES * 1.15, (n + 1) * MAP_INCHES * 1.2 + 0.6),
-                     layout="constrained")
+    # Sized for a 1280 x 720 projector: four rows of maps must fit its height.
+    side = MAP_INCHES * 0.7
+    fig = plt.figure(figsize=((m + 1) * side * 1.2, (n + 1) * side * 1.2 + 0.6), layout="constrained")
     grid = fig.add_gridspec(n + 1, m + 1)
     ax_w = fig.add_subplot(grid[1:, :m])
     _show_weight_matrix(ax_w, weights)
@@ -114,7 +116,7 @@ def _show_weight_matrix(ax, weights) -> None:
     n, m = weights.shape
     limit = symmetric_limit(weights)
     ax.imshow(weights, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, aspect="auto")
-    write_weights(ax, weights, limit, fontsize=22)
+    write_weights(ax, weights, limit, fontsize=18)
     ax.set_xticks([])
     ax.set_xlabel(f"pointwise weights P ({n} x {m}): row n makes output n",
                   color=color_for("pointwise"), fontsize=14)
@@ -161,9 +163,10 @@ def plot_map_grid(maps, row_titles, column_titles, title: str = "",
     maps = as_array(maps)
     rows, cols = maps.shape[:2]
     kinds = list(row_kinds) if row_kinds is not None else ["other"] * rows
+    # At most 13 inches (about 1,040 pixels) wide, so that the grid fits a 1280 x 720 projector.
+    side = min(MAP_INCHES * 1.2, 11.8 / cols)
     fig, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
-                             figsize=(max(cols * MAP_INCHES * 1.2 + 1.2, 7.5),
-                                      rows * MAP_INCHES * 1.1 + 0.8))
+                             figsize=(max(cols * side + 1.2, 7.5), rows * side * 0.95 + 0.8))
     limits = [symmetric_limit(maps[:, c]) for c in range(cols)]
     for (r, c), ax in np.ndenumerate(axes):
         show_signed(ax, maps[r, c], column_titles[c] if r == 0 else "", limit=limits[c])

@@ -29,16 +29,21 @@ def _show_input(ax, trace, channel: int, title: str = "") -> None:
         if r1 > r0 and c1 > c0:
             ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, color=PADDING_GREY, lw=0))
     kh, kw = trace.kernel_size
-    ax.add_patch(Rectangle((trace.left - 0.5, trace.top - 0.5), kw, kh, fill=False, lw=2.5, color="black"))
+    # White: the window must show on channels drawn from black to their colour.
+    ax.add_patch(Rectangle((trace.left - 0.5, trace.top - 0.5), kw, kh, fill=False, lw=2.5, color="white"))
     bare_axes(ax, title, CHANNEL_COLORS[channel % 3])
 
 
 def _show_output(ax, output, row: int, col: int, title: str = "", color: str = "black",
-                 filled_up_to: int | None = None, limit: float | None = None) -> None:
-    """An output map with the traced cell outlined; cells after ``filled_up_to`` (row-major) grey."""
+                 filled_up_to: int | None = None, limit: float | None = None,
+                 colour_bar: bool = False) -> None:
+    """An output map with the traced cell outlined; cells after ``filled_up_to`` (row-major) grey;
+    with ``colour_bar``, the scale beside it (the text reads values off these maps)."""
     values = as_array(output).astype(float)
     limit = symmetric_limit(values) if limit is None else limit
-    show_signed(ax, values, title, color, limit)
+    image = show_signed(ax, values, title, color, limit)
+    if colour_bar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8, aspect=12)
     if filled_up_to is not None:  # grey over the cells the sweep has not reached
         hidden = (np.arange(values.size) > filled_up_to).reshape(values.shape)
         ax.imshow(np.ma.masked_where(~hidden, np.ones_like(values)),
@@ -86,7 +91,7 @@ def plot_pixel_trace(trace, kernel_names=None, title: str = "") -> plt.Figure:
         text.text(0.5, 0.5, f"\u03a3 =\n{term.total:.3f}", ha="center", va="center", fontsize=16,
                   color=color, fontweight="bold")
         _show_output(fig.add_subplot(grid[c, 5]), trace.output[c], trace.row, trace.col,
-                     f"map {c}: ({trace.row}, {trace.col}) = {trace.value(c):.3f}", color)
+                     f"map {c}: ({trace.row}, {trace.col}) = {trace.value(c):.3f}", color, colour_bar=True)
     fig.suptitle(title, fontsize=16, color=color_for(trace.kind))
     return fig
 
@@ -182,6 +187,6 @@ def plot_separable_trace(trace, kernel_names=None, title: str = "") -> plt.Figur
     table.text(0.0, 0.5, f"output {trace.out_channel} = P[{trace.out_channel}, :] \u00b7 d\n\n" + "\n".join(lines),
                family="monospace", fontsize=13, va="center", color=color_for("pointwise"))
     _show_output(fig.add_subplot(grid[channels // 2, 4]), pw.output[trace.out_channel], pw.row, pw.col,
-                 f"output {trace.out_channel}: {trace.value:.3f}", color_for("pointwise"))
+                 f"output {trace.out_channel}: {trace.value:.3f}", color_for("pointwise"), colour_bar=True)
     fig.suptitle(title, fontsize=16, color=color_for("separable"))
     return fig

@@ -101,7 +101,7 @@ def plot_class_examples(images, labels, classes, per_class: int = 8):
     images, labels = as_array(images), as_array(labels)
     if images.ndim == 4:
         images = images[:, 0]
-    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class * 0.9 + 2.2, len(classes) * 0.9),
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class * 0.85 + 2.2, len(classes) * 0.85),  # fits 720 px
                              squeeze=False, layout="constrained")
     for c, row in enumerate(axes):
         found = np.flatnonzero(labels == c)[:per_class]

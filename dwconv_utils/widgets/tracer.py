@@ -37,7 +37,8 @@ CELL_PIXELS = 10          # one input or output pixel on screen
 PLAY_INTERVAL_MS = 150    # one window position per step of the play control
 UNFILLED = (232, 232, 232)   # output cells the sweep has not reached yet
 PADDING_CELL = (190, 190, 190)  # the zeros of the padding
-WINDOW_COLOR = (0, 0, 0)
+WINDOW_COLOR = (255, 255, 255)   # on the input: white shows on black-to-colour ramps
+VALUE_COLOR = (0, 0, 0)          # on the output: black shows on white-is-zero maps
 STRIDES = (1, 2)
 
 
@@ -47,11 +48,11 @@ def tracer_image() -> torch.Tensor:
 
 
 def grid_png(values, cmap: str, vmin: float, vmax: float, box=None, hidden=None,
-             padding=(0, 0, 0, 0), cell: int = CELL_PIXELS) -> bytes:
+             padding=(0, 0, 0, 0), cell: int = CELL_PIXELS, box_color=VALUE_COLOR) -> bytes:
     """A small map as PNG with every pixel a square cell and thin white lines between cells.
 
-    ``box`` = (top, left, height, width) in cells is outlined in black (the window, or the
-    output cell being computed); ``hidden`` (booleans) greys out cells not computed yet;
+    ``box`` = (top, left, height, width) in cells is outlined in ``box_color`` (the window, or
+    the output cell being computed); ``hidden`` (booleans) greys out cells not computed yet;
     ``padding`` (top, bottom, left, right) cells are drawn as the grey zeros of the border.
     """
     values = values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
@@ -68,8 +69,8 @@ def grid_png(values, cmap: str, vmin: float, vmax: float, box=None, hidden=None,
         r, c, h, w = (v * cell for v in box)
         r1, c1 = min(r + h, big.shape[0]) - 1, min(c + w, big.shape[1]) - 1
         for thick in range(2):
-            big[r + thick, c:c1 + 1] = big[r1 - thick, c:c1 + 1] = WINDOW_COLOR
-            big[r:r1 + 1, c + thick] = big[r:r1 + 1, c1 - thick] = WINDOW_COLOR
+            big[r + thick, c:c1 + 1] = big[r1 - thick, c:c1 + 1] = box_color
+            big[r:r1 + 1, c + thick] = big[r:r1 + 1, c1 - thick] = box_color
     return png_bytes(PILImage.fromarray(np.ascontiguousarray(big)))
 
 
@@ -227,7 +228,7 @@ class DepthwiseTracer(Explorer):
                                       "window &odot; its own kernel, summed within the channel",
                                       depthwise, 18, True))
         legend = widgets.HTML(_styled(
-            "black square = the window (input) and the value it makes (output); grey border = "
+            "white square = the window on the input, black square = the value it makes; grey border = "
             "the zeros of the padding; light grey output = not computed yet; numbers rounded, "
             "sums exact", size=13))
         super().__init__([header, legend, self.position.widget(),
@@ -268,7 +269,8 @@ class DepthwiseTracer(Explorer):
         for c, term in enumerate(trace.terms):
             channel, color = CHANNEL_NAMES[c % 3], CHANNEL_COLORS[c % 3]
             self.input_tiles[c].value = grid_png(trace.padded_input[c], CHANNEL_CMAPS[c % 3], 0.0, 1.0,
-                                                 (trace.top, trace.left, k, k), padding=trace.padding)
+                                                 (trace.top, trace.left, k, k), padding=trace.padding,
+                                                 box_color=WINDOW_COLOR)
             self.output_tiles[c].value = grid_png(trace.output[c], DIVERGING_CMAP, -self._limits[c],
                                                   self._limits[c], (row, col, 1, 1), hidden)
             self.sums[c].value = _unwrapped(
@@ -381,7 +383,8 @@ class SeparableTracer(Explorer):
         hidden = _filled(rows, cols, self.position.index)
         for c in range(self.layer.in_channels):
             self.input_tiles[c].value = grid_png(dw.padded_input[c], CHANNEL_CMAPS[c % 3], 0.0, 1.0,
-                                                 (dw.top, dw.left, kh, kw), padding=dw.padding)
+                                                 (dw.top, dw.left, kh, kw), padding=dw.padding,
+                                                 box_color=WINDOW_COLOR)
         for c, term in enumerate(dw.terms):
             color = CHANNEL_COLORS[term.input_channels[0] % 3]
             self.depthwise_tiles[c].value = grid_png(dw.output[c], DIVERGING_CMAP, -self._limits["depthwise"][c],
