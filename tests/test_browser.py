@@ -216,7 +216,9 @@ class Notebook:
         deadline = time.monotonic() + timeout
         quiet_since = stalled_since = None
         while time.monotonic() < deadline:
-            prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()]
+            # Cells with collapsed code (checks, solutions) show no prompt: only the others count.
+            prompts = [p.strip() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+                       if p.strip()]
             done = prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts)
             idle = self.lab.kernels_idle()
             if done and idle:

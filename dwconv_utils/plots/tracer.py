@@ -29,8 +29,8 @@ def _show_input(ax, trace, channel: int, title: str = "") -> None:
         if r1 > r0 and c1 > c0:
             ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, color=PADDING_GREY, lw=0))
     kh, kw = trace.kernel_size
-    # White: the window must show on channels drawn from black to their colour.
-    ax.add_patch(Rectangle((trace.left - 0.5, trace.top - 0.5), kw, kh, fill=False, lw=2.5, color="white"))
+    # Yellow: the window must show on channels drawn from black to their colour.
+    ax.add_patch(Rectangle((trace.left - 0.5, trace.top - 0.5), kw, kh, fill=False, lw=2.5, color="#ffd700"))
     bare_axes(ax, title, CHANNEL_COLORS[channel % 3])
 
 

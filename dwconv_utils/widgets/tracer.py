@@ -37,7 +37,7 @@ CELL_PIXELS = 10          # one input or output pixel on screen
 PLAY_INTERVAL_MS = 150    # one window position per step of the play control
 UNFILLED = (232, 232, 232)   # output cells the sweep has not reached yet
 PADDING_CELL = (190, 190, 190)  # the zeros of the padding
-WINDOW_COLOR = (255, 255, 255)   # on the input: white shows on black-to-colour ramps
+WINDOW_COLOR = (255, 215, 0)     # on the input: yellow shows on black-to-colour ramps and grid lines
 VALUE_COLOR = (0, 0, 0)          # on the output: black shows on white-is-zero maps
 STRIDES = (1, 2)
 
@@ -228,7 +228,7 @@ class DepthwiseTracer(Explorer):
                                       "window &odot; its own kernel, summed within the channel",
                                       depthwise, 18, True))
         legend = widgets.HTML(_styled(
-            "white square = the window on the input, black square = the value it makes; grey border = "
+            "yellow square = the window on the input, black square = the value it makes; grey border = "
             "the zeros of the padding; light grey output = not computed yet; numbers rounded, "
             "sums exact", size=13))
         super().__init__([header, legend, self.position.widget(),
