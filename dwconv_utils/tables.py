@@ -6,6 +6,7 @@ package installs anywhere (Colab, a bare venv).
 from __future__ import annotations
 
 import html
+import textwrap
 
 
 def format_count(value) -> str:
@@ -21,6 +22,9 @@ def short_count(value: float) -> str:
         if value >= scale:
             return f"{value / scale:.3g}{unit}"
     return f"{value:g}"
+
+
+TEXT_WIDTH = 120  # characters: what a projected notebook shows on one line
 
 
 class Table:
@@ -69,7 +73,14 @@ class Table:
             lines += [rule, fmt(foot)]
         return "\n".join(lines)
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        """The text table, or, when it is too wide for a screen, what it is and how to see it all
+        (Jupyter shows the HTML table either way; ``print(table)`` gives the whole text)."""
+        text = str(self)
+        if max(len(line) for line in text.splitlines()) <= TEXT_WIDTH:
+            return text
+        return (f"{textwrap.fill(self.title or 'Table', TEXT_WIDTH)}\n({len(self.rows)} rows x "
+                f"{len(self.columns)} columns: wider than {TEXT_WIDTH} characters as text; print() it to see it all)")
 
     def _repr_html_(self) -> str:
         body, foot = self._cells()

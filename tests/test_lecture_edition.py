@@ -27,11 +27,12 @@ def tagged(cell, tag):
 
 
 def shown_text(output) -> str:
-    """The text a reader sees of one output: streams, and plain text that has no richer form."""
+    """The text of one output that some reader sees: streams, and the plain-text form (what a
+    viewer without HTML shows), except a figure's "<Figure size ...>"."""
     if output.get("output_type") == "stream":
         return output.get("text", "")
     data = output.get("data", {})
-    if "text/plain" in data and not any(k in data for k in ("text/html", "image/png", WIDGET_VIEW)):
+    if "text/plain" in data and "image/png" not in data:
         return data["text/plain"]
     return ""
 
@@ -88,7 +89,8 @@ def test_no_saved_output_line_is_too_wide_to_read(path):
 def test_the_width_check_can_fail():
     long = {"output_type": "stream", "text": "x" * (MAX_LINE + 1)}
     assert len(shown_text(long)) > MAX_LINE
-    assert shown_text({"output_type": "execute_result", "data": {"text/plain": "y", "text/html": "<b>y</b>"}}) == ""
+    assert shown_text({"output_type": "execute_result", "data": {"text/plain": "y", "text/html": "<b>y</b>"}}) == "y"
+    assert shown_text({"output_type": "display_data", "data": {"text/plain": "<Figure>", "image/png": ""}}) == ""
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -136,3 +138,16 @@ def test_teaching_cells_hold_fewer_asserts_than_check_cells():
             else:
                 teaching += count
     assert checking > 2 * teaching
+
+
+def test_a_table_too_wide_for_a_screen_says_so_in_its_text_form():
+    from dwconv_utils.tables import TEXT_WIDTH, Table
+
+    narrow = Table(["a", "b"], [{"a": 1, "b": 2}])
+    assert repr(narrow) == str(narrow)
+    wide = Table(["name", "note"], [{"name": "x", "note": "y" * 200}] * 3)
+    wide.title = "A wide table"
+    assert max(len(line) for line in str(wide).splitlines()) > TEXT_WIDTH
+    assert repr(wide).splitlines() == ["A wide table", f"(3 rows x 2 columns: wider than {TEXT_WIDTH} "
+                                                     "characters as text; print() it to see it all)"]
+    assert "y" * 200 in wide._repr_html_()
