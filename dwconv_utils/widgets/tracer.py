@@ -178,7 +178,7 @@ class _PositionControls:
         return widgets.HBox([self.row, self.col, self.play])
 
 
-def _filled(rows: int, cols: int, index: int) -> np.ndarray:
+def _unreached(rows: int, cols: int, index: int) -> np.ndarray:
     """Booleans of the output cells the sweep has not reached yet (after ``index``)."""
     return (np.arange(rows * cols) > index).reshape(rows, cols)
 
@@ -265,7 +265,7 @@ class DepthwiseTracer(Explorer):
         self.trace = trace = trace_conv(self.depthwise, self.image, row, col)
         self.standard_trace = trace_conv(self.standard, self.image, row, col)
         k, (rows, cols) = self.kernel_size, trace.output_size
-        hidden = _filled(rows, cols, self.position.index)
+        hidden = _unreached(rows, cols, self.position.index)
         for c, term in enumerate(trace.terms):
             channel, color = CHANNEL_NAMES[c % 3], CHANNEL_COLORS[c % 3]
             self.input_tiles[c].value = grid_png(trace.padded_input[c], CHANNEL_CMAPS[c % 3], 0.0, 1.0,
@@ -380,7 +380,7 @@ class SeparableTracer(Explorer):
         self.trace = trace = trace_separable(self.layer, self.image, row, col, self.channel_buttons.value)
         dw, pw = trace.depthwise, trace.pointwise
         (kh, kw), (rows, cols) = dw.kernel_size, pw.output_size
-        hidden = _filled(rows, cols, self.position.index)
+        hidden = _unreached(rows, cols, self.position.index)
         for c in range(self.layer.in_channels):
             self.input_tiles[c].value = grid_png(dw.padded_input[c], CHANNEL_CMAPS[c % 3], 0.0, 1.0,
                                                  (dw.top, dw.left, kh, kw), padding=dw.padding,
