@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from . import checks
 from .tables import Table
@@ -82,8 +83,8 @@ def check_groups(M: int, N: int, groups: int) -> int:
 
 def group_choices(M: int, N: int) -> tuple[int, ...]:
     """Every ``groups`` a conv from M to N channels can have: the common divisors, 1 to gcd(M, N)."""
-    M, N = checks.positive_int("M", M), checks.positive_int("N", N)
-    return tuple(g for g in range(1, min(M, N) + 1) if M % g == 0 and N % g == 0)
+    common = math.gcd(checks.positive_int("M", M), checks.positive_int("N", N))
+    return tuple(g for g in range(1, common + 1) if common % g == 0)
 
 
 def grouped_conv_macs(Dk, M: int, N: int, DF, groups: int) -> int:
@@ -336,13 +337,17 @@ def _expected_input(layer: nn.Module) -> str:
     return f"(batch, {layer.in_channels}, {spatial})"
 
 
+class _ShapeMismatch(ValueError):
+    """``input_shape`` does not fit the model's first layer (raised before or during the pass)."""
+
+
 def _check_first_layer_input(caller: str, name: str, layer: nn.Module, received, input_shape) -> None:
     """A clear error when the first counted layer cannot take what it receives: a wrong rank
     (often a missing batch dimension) or a wrong channel count."""
     received = tuple(received)
     if isinstance(layer, nn.Linear):
         if received[-1] != layer.in_features:
-            raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} (a Linear "
+            raise _ShapeMismatch(f"{caller}: input_shape={input_shape} does not fit: {name} (a Linear "
                              f"layer) takes {_expected_input(layer)}, but gets a last dimension of "
                              f"{received[-1]}")
         return
@@ -350,11 +355,11 @@ def _check_first_layer_input(caller: str, name: str, layer: nn.Module, received,
     if len(received) != rank:
         hint = (f"; did you mean {(1, *received)}? input_shape includes the batch dimension"
                 if len(received) == rank - 1 else "; input_shape includes the batch dimension")
-        raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} ("
+        raise _ShapeMismatch(f"{caller}: input_shape={input_shape} does not fit: {name} ("
                          f"{type(layer).__name__}) takes {rank} dimensions, {_expected_input(layer)}, "
                          f"but gets {len(received)}, {received}{hint}")
     if received[1] != layer.in_channels:
-        raise ValueError(f"{caller}: input_shape={input_shape} does not fit: {name} ("
+        raise _ShapeMismatch(f"{caller}: input_shape={input_shape} does not fit: {name} ("
                          f"{type(layer).__name__}) takes {layer.in_channels} channels, "
                          f"{_expected_input(layer)}, but gets {received[1]} (shape {received})")
 
@@ -367,25 +372,20 @@ def _zeros_for(model: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
     return torch.zeros(input_shape, device=device, dtype=dtype)
 
 
-def _is_parametrization(name: str) -> bool:
-    """A module that computes a parametrized weight (weight_norm, ...), not a layer of its own."""
-    return name == "parametrizations" or name.startswith("parametrizations.") or ".parametrizations." in name \
-        or name.endswith(".parametrizations")
-
-
 def _counted_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """Every leaf module and every Conv/Linear layer (a parametrized one has children), leaving
-    out the parametrization modules themselves."""
+    out the modules that compute a parametrized weight (weight_norm, ...)."""
+    inside = {id(part) for m in model.modules() if parametrize.is_parametrized(m)
+              for part in m.parametrizations.modules()}
     return [(name, m) for name, m in model.named_modules()
-            if not _is_parametrization(name) and (isinstance(m, _COUNTED) or not list(m.children()))]
+            if id(m) not in inside and (isinstance(m, _COUNTED) or not list(m.children()))]
 
 
 def _own_parameters(module: nn.Module) -> list[nn.Parameter]:
     """A layer's parameters, the originals behind a parametrized weight included."""
     own = list(module.parameters(recurse=False))
-    parametrizations = getattr(module, "parametrizations", None)
-    if isinstance(parametrizations, nn.ModuleDict):
-        own += list(parametrizations.parameters())
+    if parametrize.is_parametrized(module):
+        own += list(module.parametrizations.parameters())
     return own
 
 
@@ -407,7 +407,8 @@ def _forward_once(model: nn.Module, input_shape: tuple[int, ...], caller: str, h
     the FlopCounterMode. A failing forward pass is re-raised with what input_shape was."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    first = next((m for _, m in _counted_modules(model) if isinstance(m, _COUNTED)), None)
+    layers = [m for _, m in _counted_modules(model) if isinstance(m, _COUNTED)]
+    first = layers[0] if layers else None
     first_seen = []
 
     def check_first(module, inputs):
@@ -418,19 +419,16 @@ def _forward_once(model: nn.Module, input_shape: tuple[int, ...], caller: str, h
                 _check_first_layer_input(caller, name, module, inputs[0].shape, input_shape)
 
     snapshot = _Snapshot(model)
-    handles = [m.register_forward_pre_hook(check_first) for _, m in _counted_modules(model)
-               if isinstance(m, _COUNTED)]
+    handles = [m.register_forward_pre_hook(check_first) for m in layers]
     handles += [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         model.eval()
         with FlopCounterMode(display=False) as counter, torch.no_grad():
             try:
                 model(_zeros_for(model, input_shape))
-            except ValueError as error:
-                if str(error).startswith(f"{caller}: input_shape="):
-                    raise
-                raise _forward_failed(caller, model, input_shape, first, error) from error
-            except (RuntimeError, TypeError, IndexError) as error:
+            except _ShapeMismatch:
+                raise
+            except (ValueError, RuntimeError, TypeError, IndexError) as error:
                 raise _forward_failed(caller, model, input_shape, first, error) from error
     finally:
         snapshot.restore()

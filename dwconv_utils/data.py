@@ -546,12 +546,16 @@ def _find_or_fetch(name: str, places: list[_Place], download: bool, options: dic
     return read_idx(path, checksums), f"{cache.folder} ({cache.label}, downloaded just now)"
 
 
+def _present_forms(folder: Path, name: str) -> list[Path]:
+    """The copies of one file a folder holds: decompressed first, then gzipped."""
+    return [path for path in (folder / name, folder / f"{name}.gz") if path.is_file()]
+
+
 def _read_from(place: _Place, name: str, checksums, notes: list[str]):
     if not place.folder.is_dir():
         notes.append(f"{place}: no such folder")
         return None
-    candidates = [place.folder / name, place.folder / f"{name}.gz"]
-    present = [path for path in candidates if path.is_file()]
+    present = _present_forms(place.folder, name)
     for path in present:
         seen = path.stat()
         try:
@@ -628,7 +632,7 @@ def fashion_mnist_status(verify: bool = True) -> DataStatus:
     found, paths = {}, {}
     for name in (n for names in FILES.values() for n in names):
         for place in _places(None):
-            path = next((p for p in (place.folder / name, place.folder / f"{name}.gz") if p.is_file()), None)
+            path = next(iter(_present_forms(place.folder, name)), None)
             if path is not None:
                 found[name], paths[name] = str(place), path
                 break

@@ -21,8 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checks
-from .cost import (depthwise_conv_macs, grouped_conv_macs, kind_of, pointwise_conv_macs,
-                   standard_conv_macs)
+from .cost import (conv_output_size, depthwise_conv_macs, grouped_conv_macs, kind_of,
+                   pointwise_conv_macs, standard_conv_macs)
 from .layers import DepthwiseSeparableConv2d, to_standard_conv
 
 AGREEMENT_TOLERANCE = 1e-5  # float32 sums in another order than the conv's own
@@ -83,7 +83,7 @@ def output_size(conv: nn.Conv2d, height: int, width: int) -> tuple[int, int]:
             raise ValueError(f"a kernel {k} pixels high/wide does not fit an input {axis} of {size} "
                              f"with {before} + {after} zeros of padding ({padded} in all); need "
                              f"at least {k}: a smaller kernel or more padding")
-        sizes.append((padded - k) // s + 1)
+        sizes.append(conv_output_size(padded, k, s))
     return sizes[0], sizes[1]
 
 

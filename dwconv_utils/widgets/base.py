@@ -140,6 +140,12 @@ def time_control(explorer: Explorer, control, values) -> list[float]:
     return seconds
 
 
+def styled(text: str, color: str = "black", size: int = 16, bold: bool = False) -> str:
+    """HTML for a label in a given colour and size: large enough for a projector."""
+    weight = "bold" if bold else "normal"
+    return f'<span style="color:{color}; font-size:{size}px; font-weight:{weight}">{text}</span>'
+
+
 def stop_slider(description: str, value: int, stops: tuple[int, ...]) -> widgets.SelectionSlider:
     """A slider over fixed stops (a log scale for channels), showing the value itself."""
     if value not in stops:

@@ -10,7 +10,7 @@ import torch
 
 from ..images import CHANNEL_NAMES, EXAMPLE_KERNELS, KERNEL_NAMES, depthwise_weight
 from ..style import CHANNEL_CMAPS, CHANNEL_COLORS, COLORS, DIVERGING_CMAP
-from .base import Explorer, png_tile
+from .base import Explorer, png_tile, styled
 
 TILE_WIDTH = "170px"   # one feature map on screen
 KERNEL_PIXELS = 72     # kernels are blown up to about this many pixels, cells kept sharp
@@ -33,14 +33,8 @@ def _tile(png: bytes = b"", width: str = TILE_WIDTH) -> widgets.Image:
     return widgets.Image(value=png, format="png", layout=widgets.Layout(width=width))
 
 
-def _styled(text: str, color: str = "black", size: int = 16, bold: bool = False) -> str:
-    """HTML for a label in a given colour and size: large enough for a projector."""
-    weight = "bold" if bold else "normal"
-    return f'<span style="color:{color}; font-size:{size}px; font-weight:{weight}">{text}</span>'
-
-
 def _html(text: str, color: str = "black", size: int = 16, bold: bool = False) -> widgets.HTML:
-    return widgets.HTML(_styled(text, color, size, bold))
+    return widgets.HTML(styled(text, color, size, bold))
 
 
 class KernelExplorer(Explorer):
@@ -104,7 +98,7 @@ class KernelExplorer(Explorer):
         for c, (kernel_tile, map_tile) in enumerate(zip(self.kernel_tiles, self.map_tiles)):
             kernel_tile.value = _kernel_png(self.weight[c, 0])
             map_tile.value = _signed_png(self.maps[c])
-            self.map_captions[c].value = _styled(
+            self.map_captions[c].value = styled(
                 f"{CHANNEL_NAMES[c % 3]} &#8902; {self.kernel_names[c]}", CHANNEL_COLORS[c % 3])
         self.sum_tile.value = _signed_png(self.maps.sum(0))
 

@@ -19,6 +19,7 @@ import contextlib
 import ipywidgets as widgets
 import numpy as np
 import torch
+from matplotlib.colors import to_rgb
 from PIL import Image as PILImage
 from torch import nn
 
@@ -28,7 +29,7 @@ from ..images import CHANNEL_NAMES, EXAMPLE_KERNELS, depthwise_weight, sample_im
 from ..layers import DepthwiseSeparableConv2d
 from ..style import CHANNEL_CMAPS, CHANNEL_COLORS, COLORS, DIVERGING_CMAP
 from ..tracer import number_text, trace_conv, trace_separable
-from .base import Explorer, colormap, png_bytes
+from .base import Explorer, colormap, png_bytes, styled
 
 # The tracers work on the portrait shrunk to 18 x 16 pixels: every pixel is a visible cell,
 # and a sweep over the whole map takes seconds, not minutes.
@@ -90,11 +91,6 @@ def _wide_html(min_width: str = "0") -> widgets.HTML:
     """An HTML widget as wide as its content (ipywidgets would cut it at a fixed width); at least
     ``min_width``, so that the maps after it line up from row to row."""
     return widgets.HTML(layout=widgets.Layout(width="auto", min_width=min_width, flex="0 0 auto"))
-
-
-def _styled(text: str, color: str = "black", size: int = 15, bold: bool = False) -> str:
-    weight = "bold" if bold else "normal"
-    return f'<span style="color:{color}; font-size:{size}px; font-weight:{weight}">{text}</span>'
 
 
 def _number(value: float, digits: int, trim: bool = False) -> str:
@@ -220,14 +216,14 @@ class DepthwiseTracer(Explorer):
         rows_box = widgets.VBox([self._channel_row(c) for c in range(m)])
         self.standard_sum.layout = widgets.Layout(width=f"{width + 40}px", flex="0 0 auto")
         standard_row = widgets.HBox(
-            [widgets.HTML(_styled("standard conv 3 &rarr; 1 (section 2): the same windows and kernels, "
+            [widgets.HTML(styled("standard conv 3 &rarr; 1 (section 2): the same windows and kernels, "
                                   "but every channel's products go into one sum", standard, bold=True),
                           layout=widgets.Layout(width=f"{width + 40}px", flex="0 0 auto")),
              self.standard_sum, self.standard_tile], layout=_ROW)
-        header = widgets.HTML(_styled("Depthwise step, one output value at a time: each channel's "
+        header = widgets.HTML(styled("Depthwise step, one output value at a time: each channel's "
                                       "window &odot; its own kernel, summed within the channel",
                                       depthwise, 18, True))
-        legend = widgets.HTML(_styled(
+        legend = widgets.HTML(styled(
             "yellow square = the window on the input, black square = the value it makes; grey border = "
             "the zeros of the padding; light grey output = not computed yet; numbers rounded, "
             "sums exact", size=13))
@@ -239,7 +235,7 @@ class DepthwiseTracer(Explorer):
 
     def _channel_row(self, c: int) -> widgets.HBox:
         color = CHANNEL_COLORS[c % 3]
-        return widgets.HBox([widgets.HTML(_styled(CHANNEL_NAMES[c % 3], color, 22, True),
+        return widgets.HBox([widgets.HTML(styled(CHANNEL_NAMES[c % 3], color, 22, True),
                                           layout=widgets.Layout(width="28px", flex="0 0 auto")),
                              self.input_tiles[c], self.sums[c], self.output_tiles[c]], layout=_ROW)
 
@@ -276,14 +272,14 @@ class DepthwiseTracer(Explorer):
             self.sums[c].value = _unwrapped(
                 f"{number_grid(term.inputs[0], 2, color)} &odot; {number_grid(term.weights[0], 4, trim=True)} = "
                 f"{number_grid(term.products[0], 3)} "
-                + _styled(f"&Sigma; = {_number(term.total, 3)}", color, 16, True) + " &rarr;")
+                + styled(f"&Sigma; = {_number(term.total, 3)}", color, 16, True) + " &rarr;")
         standard_term = self.standard_trace.terms[0]
         self.standard_tile.value = grid_png(self.standard_trace.output[0], DIVERGING_CMAP,
                                             -self._standard_limit, self._standard_limit,
                                             (row, col, 1, 1), hidden)
         parts = " + ".join(f"({_number(t.total, 3)})" if t.total < 0 else _number(t.total, 3)
                            for t in trace.terms)
-        self.standard_sum.value = _styled(
+        self.standard_sum.value = styled(
             f"{parts}<br>= <b>{_number(standard_term.total, 3)}</b> "
             f"({standard_term.multiplications} products) &rarr;", COLORS["standard"], 16)
         self.counter.value = self.counter_text()
@@ -306,7 +302,7 @@ class DepthwiseTracer(Explorer):
             f"for one map. N output maps cost N times that; the pointwise step of notebook 02 "
             f"makes them far more cheaply.",
         ]
-        return "<br>".join(_styled(line, size=15) for line in lines)
+        return "<br>".join(styled(line, size=15) for line in lines)
 
     def __repr__(self) -> str:  # the widget's text form: short, and the same on every run
         return (f"DepthwiseTracer(position=({self.position.row.value}, {self.position.col.value}), "
@@ -353,14 +349,14 @@ class SeparableTracer(Explorer):
         self.output_tile = _tile(width)
         self.counter = widgets.HTML()
         depthwise, pointwise = COLORS["depthwise"], COLORS["pointwise"]
-        step_1 = widgets.VBox([widgets.HTML(_styled("Step 1, depthwise: each channel alone", depthwise,
+        step_1 = widgets.VBox([widgets.HTML(styled("Step 1, depthwise: each channel alone", depthwise,
                                                     16, True))]
                               + [self._depthwise_row(c) for c in range(channels)])
-        step_2 = widgets.VBox([widgets.HTML(_styled("Step 2, pointwise: mix the channels at this pixel",
+        step_2 = widgets.VBox([widgets.HTML(styled("Step 2, pointwise: mix the channels at this pixel",
                                                     pointwise, 16, True)),
                                self.pointwise_sum, self.output_tile],
                               layout=widgets.Layout(margin="0 0 0 24px"))
-        header = widgets.HTML(_styled("One output value of the separable layer, through both steps",
+        header = widgets.HTML(styled("One output value of the separable layer, through both steps",
                                       COLORS["separable"], 18, True))
         super().__init__([header, self.position.widget(), self.channel_buttons,
                           widgets.HBox([step_1, step_2]), self.counter])
@@ -371,7 +367,7 @@ class SeparableTracer(Explorer):
         source = c // self.layer.depth_multiplier
         color = CHANNEL_COLORS[source % 3]
         tiles = [self.input_tiles[source]] if c % self.layer.depth_multiplier == 0 else []
-        return widgets.HBox([widgets.HTML(_styled(CHANNEL_NAMES[source % 3], color, 20, True)), *tiles,
+        return widgets.HBox([widgets.HTML(styled(CHANNEL_NAMES[source % 3], color, 20, True)), *tiles,
                              self.depthwise_sums[c], self.depthwise_tiles[c]],
                             layout=_ROW)
 
@@ -389,19 +385,19 @@ class SeparableTracer(Explorer):
             color = CHANNEL_COLORS[term.input_channels[0] % 3]
             self.depthwise_tiles[c].value = grid_png(dw.output[c], DIVERGING_CMAP, -self._limits["depthwise"][c],
                                                      self._limits["depthwise"][c], (row, col, 1, 1), hidden)
-            self.depthwise_sums[c].value = _unwrapped(_styled(
+            self.depthwise_sums[c].value = _unwrapped(styled(
                 f"&Sigma; {term.multiplications} products = <b>{_number(term.total, 3)}</b> &rarr;", color))
         term = trace.term
         table = "".join(
-            f"<tr><td>{_styled(f'd{c}', CHANNEL_COLORS[(c // self.layer.depth_multiplier) % 3], 15, True)}"
+            f"<tr><td>{styled(f'd{c}', CHANNEL_COLORS[(c // self.layer.depth_multiplier) % 3], 15, True)}"
             f"</td><td>{_number(v, 3)}</td><td>&times; {_number(w, 4, trim=True)}</td><td>= {_number(v * w, 3)}</td></tr>"
             for c, (v, w) in enumerate(zip(term.inputs.flatten().tolist(), term.weights.flatten().tolist())))
         bias = f" + bias {_number(term.bias, 3)}" if self.layer.pointwise_conv.bias is not None else ""
         self.pointwise_sum.value = (
-            _styled(f"output {trace.out_channel} = P[{trace.out_channel}, :] &middot; (d0 ... "
+            styled(f"output {trace.out_channel} = P[{trace.out_channel}, :] &middot; (d0 ... "
                     f"d{len(dw.terms) - 1}):", COLORS["pointwise"])
             + f'<table style="font-family:monospace; font-size:14px">{table}</table>'
-            + _styled(f"&Sigma;{bias} = <b>{_number(trace.value, 3)}</b>; the standard conv gets "
+            + styled(f"&Sigma;{bias} = <b>{_number(trace.value, 3)}</b>; the standard conv gets "
                       f"{_number(trace.standard.value(trace.out_channel), 3)} from "
                       f"{trace.standard.multiplications_per_value} products", COLORS["pointwise"]))
         self.output_tile.value = grid_png(pw.output[trace.out_channel], DIVERGING_CMAP, -self._limits["output"],
@@ -428,7 +424,7 @@ class SeparableTracer(Explorer):
             ratio = cost_ratio(n, dk) if dw.kernel_size[0] == dw.kernel_size[1] else trace.ratio
             lines.append(f"<b>Ratio:</b> {_count(trace.multiplications)} / {_count(standard.multiplications)} "
                          f"= {trace.ratio} = 1/N + 1/Dk² = 1/{n} + 1/{dk ** 2} = {ratio} (notebook 03).")
-        return "<br>".join(_styled(line, size=15) for line in lines)
+        return "<br>".join(styled(line, size=15) for line in lines)
 
     def __repr__(self) -> str:
         return (f"SeparableTracer(position=({self.position.row.value}, {self.position.col.value}), "
@@ -461,7 +457,7 @@ class GroupsExplorer(Explorer):
         self.text = widgets.HTML()
         self.pointwise_text = widgets.HTML()
         super().__init__([
-            widgets.HTML(_styled(f"From standard to depthwise: one conv {M} &rarr; {N} channels, "
+            widgets.HTML(styled(f"From standard to depthwise: one conv {M} &rarr; {N} channels, "
                                  f"{Dk}x{Dk} kernel, {DF} x {DF} output map", size=18, bold=True)),
             widgets.HBox([self.groups_slider, self.pointwise_box]),
             widgets.HBox([widgets.VBox([self.text, self.matrix_tile]),
@@ -473,7 +469,7 @@ class GroupsExplorer(Explorer):
 
     @staticmethod
     def _matrix_png(connections: torch.Tensor, color: str) -> bytes:
-        rgb = np.array(PILImage.new("RGB", (1, 1), color).getpixel((0, 0)), dtype=np.uint8)
+        rgb = np.array([round(255 * v) for v in to_rgb(color)], dtype=np.uint8)
         values = connections.numpy()
         pixels = np.where(values[..., None], rgb, np.uint8(255)).astype(np.uint8)
         cell = 2 * CELL_PIXELS
@@ -491,24 +487,24 @@ class GroupsExplorer(Explorer):
                     "depthwise": "the depthwise step"}
         share = "" if layer.groups == 1 else f", 1/{layer.groups} of the standard conv's"
         self.text.value = "<br>".join([
-            _styled(f"groups = {layer.groups}: {examples[layer.kind]}", color, 17, True),
-            _styled(f"weight shape (N, M/groups, Dk, Dk) = {layer.weight_shape}"),
-            _styled(f"each output sees {layer.inputs_per_output} of the {M} inputs"),
-            _styled(f"{_count(layer.params)} weights, {_count(layer.mult_adds)} mult-adds{share}"),
-            _styled(f"rows: {N} outputs; columns: {M} inputs; coloured = connected", size=13),
+            styled(f"groups = {layer.groups}: {examples[layer.kind]}", color, 17, True),
+            styled(f"weight shape (N, M/groups, Dk, Dk) = {layer.weight_shape}"),
+            styled(f"each output sees {layer.inputs_per_output} of the {M} inputs"),
+            styled(f"{_count(layer.params)} weights, {_count(layer.mult_adds)} mult-adds{share}"),
+            styled(f"rows: {N} outputs; columns: {M} inputs; coloured = connected", size=13),
         ])
         self.matrix_tile.value = self._matrix_png(layer.connections, color)
         if self.pointwise_box.value:
             total_macs = layer.mult_adds + layer.pointwise_mult_adds
             mixed = bool(layer.connections_with_pointwise.all())
             self.pointwise_text.value = "<br>".join([
-                _styled(f"then 1x1 pointwise, {N} &rarr; {N}", COLORS["pointwise"], 17, True),
-                _styled(f"+ {_count(layer.pointwise_params)} weights, "
+                styled(f"then 1x1 pointwise, {N} &rarr; {N}", COLORS["pointwise"], 17, True),
+                styled(f"+ {_count(layer.pointwise_params)} weights, "
                         f"+ {_count(layer.pointwise_mult_adds)} mult-adds"),
-                _styled("every output sees every input again" if mixed else "some inputs stay unseen"),
-                _styled(f"together {_count(layer.params + layer.pointwise_params)} weights, "
+                styled("every output sees every input again" if mixed else "some inputs stay unseen"),
+                styled(f"together {_count(layer.params + layer.pointwise_params)} weights, "
                         f"{_count(total_macs)} mult-adds (standard: {_count(standard.mult_adds)})"),
-                _styled("who reaches whom after both steps", size=13),
+                styled("who reaches whom after both steps", size=13),
             ])
             self.pointwise_tile.value = self._matrix_png(layer.connections_with_pointwise, COLORS["pointwise"])
             self.pointwise_tile.layout.visibility = "visible"
