@@ -33,17 +33,13 @@ from .history import History
 from .models import CONV_KINDS, ReferenceCNN
 from .progress import RaceReporter
 from .tables import Table
-from .train import (OPTIMIZERS, TrainingDiverged, check_data, default_channels_last, evaluate,
-                    make_optimizer, prepare_images)
+from .train import (OPTIMIZERS, SCHEDULES, TrainingDiverged, check_data, default_channels_last,
+                    evaluate, make_optimizer, prepare_images, scheduled_lr)
 
 RACE_VERSION = 1
-SCHEDULES = ("constant", "one-cycle")
 DEFAULT_SECONDS = 90.0
 DEFAULT_EVALUATIONS = 9        # every 10 s of a 90-s budget
 RACE_SEEDS = (0, 1, 2)
-ONE_CYCLE_WARMUP = 0.25        # share of the budget spent raising the learning rate
-ONE_CYCLE_START = 1 / 25       # start and end of the cycle, as shares of the peak
-ONE_CYCLE_END = 1 / 1000
 
 
 # --- recipes ---------------------------------------------------------------------------------
@@ -80,18 +76,9 @@ class Recipe:
         return ReferenceCNN(conv, batch_norm=self.batch_norm, init=self.init)
 
     def lr_at(self, progress: float) -> float:
-        """The learning rate when ``progress`` (0..1) of the budget is spent. One-cycle: a cosine
-        rise from peak/25 to the peak over the first quarter, then a cosine fall to peak/1000
-        at the end of the budget, so the schedule fits whatever budget is given."""
-        if self.schedule == "constant":
-            return self.lr
-        progress = min(max(progress, 0.0), 1.0)
-        if progress < ONE_CYCLE_WARMUP:
-            low, high, t = self.lr * ONE_CYCLE_START, self.lr, progress / ONE_CYCLE_WARMUP
-        else:
-            low, high = self.lr * ONE_CYCLE_END, self.lr
-            t = 1 - (progress - ONE_CYCLE_WARMUP) / (1 - ONE_CYCLE_WARMUP)
-        return low + (high - low) * (1 - math.cos(math.pi * t)) / 2
+        """The learning rate when ``progress`` (0..1) of the budget is spent
+        (``train.scheduled_lr``: the schedule fits whatever budget is given)."""
+        return scheduled_lr(self.schedule, self.lr, progress)
 
 
 RECIPES = (

@@ -31,6 +31,25 @@ from .progress import TrainingReporter
 OPTIMIZERS = ("adam", "sgd")
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_LR = 1e-3
+SCHEDULES = ("constant", "one-cycle")
+ONE_CYCLE_WARMUP = 0.25        # share of the run spent raising the learning rate
+ONE_CYCLE_START = 1 / 25       # start and end of the cycle, as shares of the peak
+ONE_CYCLE_END = 1 / 1000
+
+
+def scheduled_lr(schedule: str, peak: float, progress: float) -> float:
+    """The learning rate when ``progress`` (0..1) of a run is done (notebook 04). "constant":
+    ``peak`` throughout. "one-cycle": a cosine rise from peak/25 to the peak over the first
+    quarter, then a cosine fall to peak/1000 at the end, so the schedule fits any length."""
+    if schedule == "constant":
+        return peak
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < ONE_CYCLE_WARMUP:
+        low, high, t = peak * ONE_CYCLE_START, peak, progress / ONE_CYCLE_WARMUP
+    else:
+        low, high = peak * ONE_CYCLE_END, peak
+        t = 1 - (progress - ONE_CYCLE_WARMUP) / (1 - ONE_CYCLE_WARMUP)
+    return low + (high - low) * (1 - math.cos(math.pi * t)) / 2
 
 
 class TrainingDiverged(RuntimeError):
