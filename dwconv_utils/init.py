@@ -29,7 +29,14 @@ from torch import nn
 from . import checks
 from .tables import Table
 
-INITS = ("xavier", "xavier-per-group")
+INITS = ("xavier", "xavier-per-group", "kaiming-fan-in", "kaiming-fan-out", "pytorch-default")
+INIT_DESCRIPTIONS = {
+    "xavier": "the seed's Xavier (nn.init.xavier_uniform_)",
+    "xavier-per-group": "Xavier with fans counted per group",
+    "kaiming-fan-in": "He/Kaiming normal, fan-in (ReLU gain)",
+    "kaiming-fan-out": "He/Kaiming normal, fan-out (torchvision's MobileNets)",
+    "pytorch-default": "PyTorch's own default (kaiming_uniform_, a=sqrt(5))",
+}
 
 
 def per_group_fans(conv: nn.Conv2d) -> tuple[int, int]:
@@ -51,14 +58,25 @@ def xavier_uniform_per_group_(conv: nn.Conv2d) -> torch.Tensor:
 
 
 def init_weights(model: nn.Module, scheme: str = "xavier") -> nn.Module:
-    """Initialise every Conv2d and Linear of ``model`` in place: weights by ``scheme``, biases
-    zero. "xavier" is the seed's ``nn.init.xavier_uniform_``; "xavier-per-group" counts a
-    grouped conv's fans per group (the same as "xavier" for every other layer)."""
+    """Initialise every Conv2d and Linear of ``model`` in place (notebook 04).
+
+    "xavier" is the seed's ``nn.init.xavier_uniform_`` on every weight, biases zero;
+    "xavier-per-group" counts a grouped conv's fans per group (the same as "xavier" for every
+    other layer). "kaiming-fan-in" and "kaiming-fan-out" draw each conv's weights from
+    ``nn.init.kaiming_normal_`` with that mode and the ReLU gain (torchvision's MobileNets use
+    fan-out); their Linear layers keep the seed's Xavier, so that only the convolutions differ.
+    "pytorch-default" leaves every layer as its constructor drew it (biases included).
+    """
     checks.choice("init", scheme, INITS)
+    if scheme == "pytorch-default":
+        return model
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
-            if scheme == "xavier-per-group" and isinstance(m, nn.Conv2d):
+            if isinstance(m, nn.Conv2d) and scheme == "xavier-per-group":
                 xavier_uniform_per_group_(m)
+            elif isinstance(m, nn.Conv2d) and scheme.startswith("kaiming"):
+                nn.init.kaiming_normal_(m.weight, mode=scheme.removeprefix("kaiming-").replace("-", "_"),
+                                        nonlinearity="relu")
             else:
                 nn.init.xavier_uniform_(m.weight)
             if m.bias is not None:

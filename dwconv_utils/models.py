@@ -60,12 +60,16 @@ class ReferenceCNN(nn.Module):
     conv1..conv6 (32, 64, 128 -> round(alpha * 32), ...; fc1's input follows).
     ``head="pool"`` replaces flatten + fc1 by a global average pool, so fc2 reads
     the 128 * alpha channel means and the convolutions hold most parameters.
+    ``act_between=True`` (separable only) adds the activation between the depthwise and the
+    pointwise step too, as MobileNetV1 does; with ``batch_norm`` that is MobileNetV1's block
+    (conv, BatchNorm, ReLU after both steps). ``kernel_size`` (odd) is the kernel of conv2..conv6
+    (a 5x5 depthwise kernel costs little). ``block_ops()`` lists one block's operations in order.
     The defaults are exactly the seed's network.
     """
 
     def __init__(self, conv: str = "separable", activation: str = "relu",
                  batch_norm: bool = False, init: str = "xavier", width: float = 1.0,
-                 head: str = "flatten"):
+                 head: str = "flatten", act_between: bool = False, kernel_size: int = 3):
         super().__init__()
         self.conv_kind = checks.choice("conv", conv, CONV_KINDS)
         self.activation_name = checks.choice("activation", activation, ACTIVATIONS)
@@ -73,23 +77,34 @@ class ReferenceCNN(nn.Module):
         self.init_scheme = checks.choice("init", init, INITS)
         self.width = checks.positive_number("width", width)
         self.head = checks.choice("head", head, HEADS)
+        self.act_between = checks.boolean("act_between", act_between)
+        if act_between and conv != "separable":
+            raise ValueError("act_between=True puts an activation between the depthwise and the "
+                             f"pointwise step, so it needs conv='separable'; got conv={conv!r}")
+        self.kernel_size = checks.positive_int("kernel_size", kernel_size)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd (3, 5, 7, ...) so that padding 'same' is "
+                             f"symmetric; got {kernel_size}")
         c32, c64, c128 = (scaled_channels(c, width) for c in (32, 64, 128))
         self.activation = F.relu if activation == "relu" else F.selu
         plain = DepthwiseSeparableConv2d if conv == "separable" else nn.Conv2d
 
         def layer(in_channels: int, out_channels: int, **options) -> nn.Module:
-            if not batch_norm:
+            options["kernel_size"] = kernel_size
+            if not (batch_norm or act_between):
                 return plain(in_channels, out_channels, **options)
-            return _with_batch_norm(plain(in_channels, out_channels, bias=False, **options))
+            return _block(plain(in_channels, out_channels, bias=not batch_norm, **options),
+                          batch_norm, nn.ReLU() if activation == "relu" else nn.SELU(),
+                          act_between)
 
         # Registration order matches the seed so the same torch seed gives the same weights.
         self.conv1 = nn.Conv2d(in_channels=1, out_channels=c32, kernel_size=3, padding="same")
-        self.conv2 = layer(c32, c32, kernel_size=3, padding="same")
+        self.conv2 = layer(c32, c32, padding="same")
         self.pool = nn.MaxPool2d(2, 2)
-        self.conv3 = layer(c32, c64, kernel_size=3, padding="same")
-        self.conv4 = layer(c64, c64, kernel_size=3, padding="same")
-        self.conv5 = layer(c64, c128, kernel_size=3, padding="same")
-        self.conv6 = layer(c128, c128, kernel_size=3, padding="same")
+        self.conv3 = layer(c32, c64, padding="same")
+        self.conv4 = layer(c64, c64, padding="same")
+        self.conv5 = layer(c64, c128, padding="same")
+        self.conv6 = layer(c128, c128, padding="same")
         if head == "flatten":
             self.flatten = nn.Flatten()
             self.fc1 = nn.Linear(c128 * 3 * 3, 128)
@@ -132,17 +147,37 @@ class ReferenceCNN(nn.Module):
         text += ", batch_norm=True" if self.batch_norm else ""
         text += f", init={self.init_scheme!r}" if self.init_scheme != "xavier" else ""
         text += f", width={self.width:g}" if self.width != 1 else ""
-        return text + (f", head={self.head!r}" if self.head != "flatten" else "")
+        text += f", head={self.head!r}" if self.head != "flatten" else ""
+        text += ", act_between=True" if self.act_between else ""
+        return text + (f", kernel_size={self.kernel_size}" if self.kernel_size != 3 else "")
+
+    def block_ops(self) -> list[str]:
+        """One block's operations in order (conv2..conv6 alike), e.g. ``["depthwise 3x3",
+        "pointwise 1x1", "relu"]`` for the seed's; the activation after the block is the one
+        ``forward`` applies (after the max-pool where one follows, which gives the same numbers)."""
+        k = f"{self.kernel_size}x{self.kernel_size}"
+        if self.conv_kind == "standard":
+            ops = [f"conv {k}"] + (["batchnorm"] if self.batch_norm else [])
+        else:
+            ops = [f"depthwise {k}"] + (["batchnorm"] if self.batch_norm else [])
+            ops += [self.activation_name] if self.act_between else []
+            ops += ["pointwise 1x1"] + (["batchnorm"] if self.batch_norm else [])
+        return ops + [self.activation_name]
 
 
-def _with_batch_norm(layer: nn.Module) -> nn.Sequential:
-    """``layer`` with BatchNorm after each of its convolution steps (MobileNet's order)."""
+def _block(layer: nn.Module, batch_norm: bool, activation: nn.Module,
+           act_between: bool) -> nn.Sequential:
+    """``layer`` with BatchNorm after each of its convolution steps (MobileNet's order) and, with
+    ``act_between``, ``activation`` between the depthwise and the pointwise step."""
+    def step(name: str, conv: nn.Conv2d) -> list[tuple[str, nn.Module]]:
+        norm = [(f"{name}bn", nn.BatchNorm2d(conv.out_channels))] if batch_norm else []
+        return [(f"{name}conv", conv), *norm]
+
     if isinstance(layer, DepthwiseSeparableConv2d):
-        dw, pw = layer.depthwise_conv, layer.pointwise_conv
-        return nn.Sequential(OrderedDict([
-            ("depthwise_conv", dw), ("depthwise_bn", nn.BatchNorm2d(dw.out_channels)),
-            ("pointwise_conv", pw), ("pointwise_bn", nn.BatchNorm2d(pw.out_channels))]))
-    return nn.Sequential(OrderedDict([("conv", layer), ("bn", nn.BatchNorm2d(layer.out_channels))]))
+        between = [("depthwise_act", activation)] if act_between else []
+        return nn.Sequential(OrderedDict([*step("depthwise_", layer.depthwise_conv), *between,
+                                          *step("pointwise_", layer.pointwise_conv)]))
+    return nn.Sequential(OrderedDict(step("", layer)))
 
 
 class ParameterTable(Table):
