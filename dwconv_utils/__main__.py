@@ -6,6 +6,9 @@
     python -m dwconv_utils bench                   # images/s here, seed's code vs the package's
     python -m dwconv_utils race                    # notebook 04's 90-second races over seeds
     python -m dwconv_utils experiments --list      # notebook 04's long runs: what is done
+    python -m dwconv_utils protocol plan           # the findings protocol's runs and CPU-hours
+    python -m dwconv_utils protocol run            # run what is missing (resumable)
+    python -m dwconv_utils protocol clock          # the one clock: step times, interleaved
 
 The options that say where the data is and what runs it (--data, --no-download,
 --limit, --device) mean the same in every command that takes them, and one loader
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from . import bench, budget, checks, data, doctor, experiments, race, results, train
+from . import bench, budget, checks, data, doctor, experiments, protocol, race, results, train
 from .device import pick_device
 from .models import ACTIVATIONS, CONV_KINDS, ReferenceCNN
 
@@ -125,6 +128,25 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help=f"folder for the results (default: {race.default_folder()})")
     r.add_argument("--force", action="store_true", help="run again even where a result exists")
     r.add_argument("--list", action="store_true", help="print the plan and exit")
+
+    f = commands.add_parser("protocol", help="the findings protocol's runs (notebooks 04, 06, 07)",
+                            description="Plan, run or time the runs behind the verdicts: validation "
+                                        "split, equal tuning grids, 5 seeds, one clock. One file per "
+                                        "(run, seed); finished runs are skipped.")
+    f.add_argument("action", choices=("plan", "run", "clock"),
+                   help="plan: list the runs and their CPU-hours; run: train what is missing; "
+                        "clock: measure every planned network's training step here, interleaved")
+    f.add_argument("--studies", nargs="+", choices=list(protocol.STUDIES), default=None,
+                   metavar="STUDY", help=f"studies (default: all of {', '.join(protocol.STUDIES)})")
+    f.add_argument("--out", default=None, help=f"results folder (default: {protocol.default_folder()})")
+    f.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    f.add_argument("--workers", type=int, default=1, help="processes training side by side")
+    f.add_argument("--threads", type=int, default=None, help="torch threads per worker")
+    f.add_argument("--deadline", type=float, default=None,
+                   help="start no new pack of runs after this many seconds")
+    f.add_argument("--data", default=None, help="a folder with the four Fashion-MNIST files")
+    f.add_argument("--limit", type=int, default=None,
+                   help="use only the first N training and test images (a smoke run; needs --out)")
     return p
 
 
@@ -257,6 +279,46 @@ def _race_command(args, argv: list[str]) -> int:
     return 0
 
 
+def _protocol_command(args, argv: list[str]) -> int:
+    try:
+        folder = Path(args.out) if args.out else protocol.default_folder()
+        workers = checks.positive_int("--workers", args.workers)
+        if args.threads is not None:
+            checks.positive_int("--threads", args.threads)
+        if args.deadline is not None:
+            checks.positive_number("--deadline", args.deadline)
+    except (TypeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.action == "clock":
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        nets = sorted({r.run.net for r in protocol.plan(folder, args.studies) if r.run is not None}
+                      | {net for family in protocol.FAMILIES for net, _ in protocol.family_grid(family)},
+                      key=lambda net: net.key)
+        clock = protocol.measure_clock(nets, folder)
+        for key in sorted(clock["seconds_per_step"]):
+            print(f"{key:40} {1e3 * clock['seconds_per_step'][key]:8.1f} ms/step")
+        return 0
+    print(protocol.format_plan(protocol.plan(folder, args.studies), protocol.read_clock(folder)), flush=True)
+    if args.action == "plan":
+        return 0
+    try:
+        written = protocol.run_missing(folder, args.studies, device=args.device, workers=workers,
+                                       threads=args.threads, deadline_seconds=args.deadline,
+                                       root=args.data, limit=args.limit,
+                                       command=" ".join([PROG, *argv]),
+                                       log=lambda line: print(line, flush=True))
+    except DATA_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} result files under {folder}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit status (0 done, 1 data not ready, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -273,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         return _bench_command(args)
     if args.command == "race":
         return _race_command(args, argv)
+    if args.command == "protocol":
+        return _protocol_command(args, argv)
     return _experiments_command(args, argv)
 
 
