@@ -138,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
                         "clock: measure every planned network's training step here, interleaved")
     f.add_argument("--studies", nargs="+", choices=list(protocol.STUDIES), default=None,
                    metavar="STUDY", help=f"studies (default: all of {', '.join(protocol.STUDIES)})")
+    f.add_argument("--seeds", nargs="+", type=int, default=None,
+                   help=f"only these seeds (default: all of {' '.join(map(str, protocol.SEEDS))}), "
+                        "e.g. the tuning seeds first")
+    f.add_argument("--match", default=None, metavar="REGEX",
+                   help="only runs whose name this regular expression finds, e.g. '^separable(-bn)?__'")
     f.add_argument("--out", default=None, help=f"results folder (default: {protocol.default_folder()})")
     f.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     f.add_argument("--workers", type=int, default=1, help="processes training side by side")
@@ -300,11 +305,14 @@ def _protocol_command(args, argv: list[str]) -> int:
         for key in sorted(clock["seconds_per_step"]):
             print(f"{key:40} {1e3 * clock['seconds_per_step'][key]:8.1f} ms/step")
         return 0
-    print(protocol.format_plan(protocol.plan(folder, args.studies), protocol.read_clock(folder)), flush=True)
+    print(protocol.format_plan(protocol.plan(folder, args.studies, args.seeds, args.match),
+                               protocol.read_clock(folder)), flush=True)
     if args.action == "plan":
         return 0
     try:
-        written = protocol.run_missing(folder, args.studies, device=args.device, workers=workers,
+        written = protocol.run_missing(folder, args.studies, seeds=args.seeds, match=args.match,
+                                       device=args.device,
+                                       workers=workers,
                                        threads=args.threads, deadline_seconds=args.deadline,
                                        root=args.data, limit=args.limit,
                                        command=" ".join([PROG, *argv]),

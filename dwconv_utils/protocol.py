@@ -36,6 +36,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, replace
@@ -472,8 +473,11 @@ class PlanRow:
     note: str = ""
 
 
-def plan(folder=None, studies: Sequence[str] | None = None) -> list[PlanRow]:
-    """Every spec of ``studies`` (all by default) with the seeds that still have to run."""
+def plan(folder=None, studies: Sequence[str] | None = None,
+         seeds: Sequence[int] | None = None, match: str | None = None) -> list[PlanRow]:
+    """Every spec of ``studies`` (all by default) with the seeds that still have to run (only
+    among ``seeds``, where given: e.g. the tuning seeds first; and only runs whose key the
+    regular expression ``match`` finds, where given)."""
     folder = Path(folder) if folder is not None else default_folder()
     names = list(STUDIES) if studies is None else [checks.choice("study", s, STUDIES) for s in studies]
     results, clock = load_results(folder), read_clock(folder)
@@ -485,8 +489,11 @@ def plan(folder=None, studies: Sequence[str] | None = None) -> list[PlanRow]:
             except NotReady as waiting:
                 rows.append(PlanRow(name, spec, None, spec.seeds, f"waits: {waiting}"))
                 continue
+            if match is not None and not re.search(match, run.key):
+                continue
             done = results.get(run.key, {})
-            missing = () if run.key in seen else tuple(s for s in run.seeds if s not in done)
+            missing = () if run.key in seen else tuple(
+                s for s in run.seeds if s not in done and (seeds is None or s in seeds))
             seen.add(run.key)
             rows.append(PlanRow(name, spec, run, missing))
     return rows
@@ -792,13 +799,16 @@ def run_pack(folder, run: Run, seeds: Sequence[int], data: dict, device, command
     provenance["tf32"] = ({"convolutions": torch.backends.cudnn.allow_tf32,
                            "matmul": torch.backends.cuda.matmul.allow_tf32} if on_gpu else None)
     train, validation, test = data[run.data]
-    records = train_packed(run, seeds, train, validation, test, device=device)
+    # On a CPU a packed network is slower than its models one by one (measured: 7.8x the time
+    # of one model for 5), so there each seed trains alone and is written as soon as it ends.
+    packs = [list(seeds)] if on_gpu else [[seed] for seed in seeds]
     written = []
-    for trained in records:
-        path = result_path(folder, run, trained["seed"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        record = run_record(run, trained, data, device, provenance, command)
-        written.append(write_atomically(path, (json.dumps(record) + "\n").encode()))
+    for pack in packs:
+        for trained in train_packed(run, pack, train, validation, test, device=device):
+            path = result_path(folder, run, trained["seed"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record = run_record(run, trained, data, device, provenance, command)
+            written.append(write_atomically(path, (json.dumps(record) + "\n").encode()))
     return written
 
 
@@ -823,7 +833,8 @@ def _worker_run(job) -> tuple[str, list[str], float]:
     return run.key, [str(p) for p in paths], time.perf_counter() - start
 
 
-def run_missing(folder=None, studies: Sequence[str] | None = None, *, device="cpu", workers: int = 1,
+def run_missing(folder=None, studies: Sequence[str] | None = None, *, seeds: Sequence[int] | None = None,
+                match: str | None = None, device="cpu", workers: int = 1,
                 threads: int | None = None, deadline_seconds: float | None = None, root=None,
                 limit: int | None = None, command: str = "", log=print) -> list[str]:
     """Run every missing (spec, seed) of ``studies``, round after round: a spec that follows a
@@ -846,7 +857,7 @@ def run_missing(folder=None, studies: Sequence[str] | None = None, *, device="cp
         _worker_start(str(device), threads, root, limit)
     try:
         while True:
-            rows = [r for r in plan(folder, studies) if r.run is not None and r.missing]
+            rows = [r for r in plan(folder, studies, seeds, match) if r.run is not None and r.missing]
             if not rows or (deadline is not None and time.time() > deadline):
                 break
             # Longest first, so that no long pack starts last and holds up the next round.
