@@ -161,3 +161,26 @@ def test_the_seed_init_silences_the_separable_model_and_per_group_fans_keep_the_
     assert table.totals["separable, xavier"] == f"{seed_separable.shrink:.1f}x"
     with pytest.raises(ValueError, match="spreads is empty"):
         spread_table({})
+
+
+@pytest.mark.parametrize("scheme, variance", [
+    # A depthwise weight (M, 1, k, k): PyTorch's fan_in is k^2 (right), its fan_out M k^2.
+    ("kaiming-fan-in", lambda m, k: 2 / (k * k)), ("kaiming-fan-out", lambda m, k: 2 / (m * k * k))])
+def test_he_initialisations_of_a_depthwise_weight(scheme, variance):
+    torch.manual_seed(0)
+    model = ReferenceCNN(init=scheme)
+    weight = model.conv6.depthwise_conv.weight  # M = 128, k = 3
+    assert weight.var().item() == pytest.approx(variance(128, 3), rel=0.15)
+    # Linear layers keep the seed's Xavier, so only the convolutions differ between schemes.
+    torch.manual_seed(0)
+    assert model.fc1.weight.var().item() == pytest.approx(2 / (1152 + 128), rel=0.05)
+    assert model.conv6.pointwise_conv.bias.abs().sum() == 0
+
+
+def test_pytorch_default_leaves_the_constructors_draws():
+    torch.manual_seed(0)
+    model = ReferenceCNN(init="pytorch-default")
+    torch.manual_seed(0)
+    plain = torch.nn.Conv2d(1, 32, 3, padding="same")
+    assert model.conv1.weight.equal(plain.weight) and model.conv1.bias.equal(plain.bias)
+    assert model.conv1.bias.abs().sum() > 0  # biases drawn too, not zero

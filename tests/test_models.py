@@ -210,3 +210,62 @@ def test_the_defaults_are_the_seed_network_and_the_description_names_only_change
 def test_bad_width_and_head_are_explained(kwargs, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         ReferenceCNN(**kwargs)
+
+
+# --- the block variants (notebook 07) ---------------------------------------------------------
+
+LAYERS = [(32, 32, 28), (32, 64, 14), (64, 64, 14), (64, 128, 7), (128, 128, 7)]  # M, N, map
+
+
+def _expected(conv, batch_norm, k):
+    params = 9 * 32 + 32 + (1152 * 128 + 128) + (128 * 10 + 10)
+    macs = 9 * 32 * 28 * 28 + 1152 * 128 + 128 * 10
+    for m, n, size in LAYERS:
+        if conv == "separable":
+            params += k * k * m + m * n + (2 * m + 2 * n if batch_norm else n)
+            macs += (k * k * m + m * n) * size * size
+        else:
+            params += k * k * m * n + (2 * n if batch_norm else n)
+            macs += k * k * m * n * size * size
+    return params, macs
+
+
+@pytest.mark.parametrize("conv, batch_norm, act_between, k", [
+    ("separable", False, False, 3), ("separable", False, True, 3), ("separable", True, False, 3),
+    ("separable", True, True, 3), ("separable", True, False, 5), ("standard", True, False, 3),
+    ("standard", False, False, 5)])
+def test_block_variants_count_parameters_and_mult_adds_by_formula(conv, batch_norm, act_between, k):
+    from dwconv_utils.protocol import Net
+    net = Net(conv, batch_norm=batch_norm, act_between=act_between, kernel_size=k)
+    params, macs = _expected(conv, batch_norm, k)
+    assert net.parameters() == params
+    assert net.mult_adds() == macs
+
+
+def test_block_order_is_the_modules_order():
+    model = ReferenceCNN(batch_norm=True, act_between=True)
+    assert [type(m).__name__ for m in model.conv3] == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d"]
+    assert [name for name, _ in model.conv3.named_children()] == [
+        "depthwise_conv", "depthwise_bn", "depthwise_act", "pointwise_conv", "pointwise_bn"]
+    assert model.conv3.depthwise_conv.groups == 32 and model.conv3.pointwise_conv.kernel_size == (1, 1)
+    assert model.block_ops() == ["depthwise 3x3", "batchnorm", "relu", "pointwise 1x1", "batchnorm", "relu"]
+    assert ReferenceCNN().block_ops() == ["depthwise 3x3", "pointwise 1x1", "relu"]
+    assert ReferenceCNN(act_between=True, activation="selu").block_ops() == [
+        "depthwise 3x3", "selu", "pointwise 1x1", "selu"]
+    assert ReferenceCNN("standard", kernel_size=5).block_ops() == ["conv 5x5", "relu"]
+    # The activation between the steps acts: the layer differs from the same weights without it.
+    torch.manual_seed(0)
+    plain = ReferenceCNN()
+    torch.manual_seed(0)
+    between = ReferenceCNN(act_between=True)
+    x = torch.randn(2, 1, 28, 28)
+    assert between.conv2.depthwise_conv.weight.equal(plain.conv2.depthwise_conv.weight)
+    assert not torch.allclose(between(x), plain(x))
+    assert "act_between=True" in between.description()
+
+
+def test_block_options_refuse_what_they_cannot_build():
+    with pytest.raises(ValueError, match="needs conv='separable'"):
+        ReferenceCNN("standard", act_between=True)
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        ReferenceCNN(kernel_size=4)
