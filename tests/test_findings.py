@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from dwconv_utils import findings as Fd
+from dwconv_utils import protocol as P
+
+
+def test_smoothing_and_steps_to_a_loss():
+    losses = [1.0] * 10 + [0.0] * 10
+    assert Fd.smoothed(losses, window=4)[:5] == [1.0, 1.0, 1.0, 1.0, 1.0]
+    assert Fd.smoothed(losses, window=4)[11] == pytest.approx(0.5)  # steps 9-12: 1, 1, 0, 0
+    # The first full window whose mean is at or below the target.
+    assert Fd.steps_to_loss(losses, 0.5, window=4) == 12
+    assert Fd.steps_to_loss(losses, 0.0, window=4) == 14
+    assert Fd.steps_to_loss(losses, -1.0, window=4) is None
+    # A single low step inside a window does not count as reaching the target.
+    assert Fd.steps_to_loss([1.0, 0.0, 1.0, 1.0, 1.0], 0.3, window=2) is None
+
+
+def _group(folder, net, accuracies, losses=None, training=P.Training(0.004)):
+    run = P.Run(net, training, "protocol", P.SEEDS)
+    for seed, accuracy in accuracies.items():
+        trained = {"seed": seed, "steps": 1, "diverged_at_step": None,
+                   "final": {"validation_accuracy": accuracy, "validation_loss": 0.3,
+                             "test_accuracy": accuracy, "test_loss": 0.3, "train_loss": 0.1},
+                   "evaluations": [], "step_losses": losses or [1.0], "pack_wall_seconds": 1.0}
+        path = P.result_path(folder, run, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(P.run_record(run, trained, {"split": "x"}, "cpu", {}, "")))
+    return run
+
+
+def test_comparisons_and_their_sentences(tmp_path):
+    a = _group(tmp_path, P.Net(), {s: 0.92 + 0.001 * s for s in range(5)})
+    b = _group(tmp_path, P.Net("standard"), {s: 0.90 + 0.0015 * s for s in range(5)})
+    c = _group(tmp_path, P.Net(batch_norm=True), {0: 0.91, 1: 0.93, 2: 0.90, 3: 0.94, 4: 0.92})
+    results = P.load_results(tmp_path)
+    sep, std, noisy = (Fd.group(results, r, label) for r, label in
+                       ((a, "separable"), (b, "standard"), (c, "noisy")))
+    ahead = Fd.compare(sep, std)
+    assert ahead.verdict == "ahead" and ahead.interval.kind == "welch"
+    assert ahead.interval.difference == pytest.approx(100 * (0.922 - 0.903))
+    assert Fd.say(ahead).startswith("separable is ahead of standard on the test set by 1.90 points")
+    behind = Fd.compare(std, sep)
+    assert behind.verdict == "behind" and Fd.say(behind).startswith("separable is ahead of standard")
+    level = Fd.compare(noisy, sep)
+    assert level.verdict == "level" and "level within the noise" in Fd.say(level)
+    assert Fd.compare(sep, noisy, paired=True).interval.kind == "paired"
+    with pytest.raises(LookupError, match="no finished seed"):
+        Fd.group(results, P.Run(P.Net(width=2.0), P.Training(0.004), "protocol", P.SEEDS))
+    table = Fd.accuracy_table([sep, std], "t")
+    assert table.rows[0]["test % (95% interval)"].startswith("92.20 (")
+
+
+def test_convergence_in_steps_and_on_the_one_clock(tmp_path):
+    fast = _group(tmp_path, P.Net(), {s: 0.9 for s in range(3)}, losses=[1.0] * 60 + [0.1] * 200)
+    results = P.load_results(tmp_path)
+    g = Fd.group(results, fast, "fast")
+    # At step t the window holds 110 - t ones and t - 60 tenths: mean <= 0.35 from t = 96.1 on.
+    assert g.steps_to_loss(0.35) == {0: 97, 1: 97, 2: 97}
+    clock = {"seconds_per_step": {"separable": 0.4}}
+    assert Fd.seconds(g.steps_to_loss(0.35), P.Net(), clock) == pytest.approx({0: 38.8, 1: 38.8, 2: 38.8})
+    table = Fd.convergence_table([g], clock, targets=(0.35, 0.05))
+    assert table.rows[0]["steps to 0.35"] == "97" and table.rows[0]["s to 0.35"] == "39"
+    assert table.rows[0]["steps to 0.05"] == "never" and table.rows[0]["reached 0.05"] == "0/3"
+    with pytest.raises(LookupError, match="clock has no step time"):
+        Fd.seconds({0: 1}, P.Net("standard"), clock)
+    assert Fd.compare_counts({0: 1, 1: None}, {0: 2, 1: 3}, "a", "b", "steps") is None
+    counted = Fd.compare_counts({0: 100, 1: 110, 2: 105}, {0: 200, 1: 190, 2: 210}, "a", "b", "steps")
+    assert counted.verdict == "behind" and "a gets there first" in Fd.say(counted, "steps")
+
+
+def test_the_tuning_table_marks_the_validation_winner(tmp_path):
+    for net, training in P.family_grid("separable"):
+        good = net.batch_norm and training.lr == 0.002
+        _group(tmp_path, net, {0: 0.93 if good else 0.9, 1: 0.93 if good else 0.9}, training=training)
+    table = Fd.tuning_table(P.load_results(tmp_path), ["separable"])
+    chosen = [r for r in table.rows if r["chosen"]]
+    assert len(chosen) == 1 and chosen[0]["BatchNorm"] == "yes" and chosen[0]["peak lr"] == "0.002"
+    assert "test" not in " ".join(table.columns)
