@@ -404,10 +404,11 @@ def study_plan(recipes=RECIPE_NAMES, seeds=RACE_SEEDS) -> list[tuple[str, tuple[
 
 
 def run_study(folder, train, test, *, recipes=RECIPE_NAMES, seeds=RACE_SEEDS,
-              seconds: float = DEFAULT_SECONDS, device=None, force: bool = False,
-              data_note: str = "", command: str = "") -> list[Path]:
+              seconds: float | None = DEFAULT_SECONDS, steps: int | None = None, device=None,
+              force: bool = False, data_note: str = "", command: str = "") -> list[Path]:
     """Run every planned race that has no result file in ``folder`` yet (or all, with ``force``),
-    writing each file atomically as soon as it ends; an interrupted race is not saved."""
+    writing each file atomically as soon as it ends; an interrupted race is not saved. With
+    ``steps`` (and ``seconds=None``) each race is a number of training steps instead."""
     from .experiments import run_provenance  # the same provenance as the long runs
     folder = Path(folder)
     written = []
@@ -418,7 +419,7 @@ def run_study(folder, train, test, *, recipes=RECIPE_NAMES, seeds=RACE_SEEDS,
         provenance = run_provenance()
         started = datetime.datetime.now(datetime.timezone.utc)
         wall = time.perf_counter()
-        result = race(train, test, seconds, models=models, recipe_name=name, seed=seed,
+        result = race(train, test, seconds, steps=steps, models=models, recipe_name=name, seed=seed,
                       device=device, progress=False, live_plot=False)
         if result.interrupted:
             raise KeyboardInterrupt

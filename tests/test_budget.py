@@ -27,13 +27,24 @@ def points(tmp_path):
     return family_points(load_results(tmp_path), {"standard": 100.0, "separable-w2": 40.0})
 
 
+def _standard_budget(width):
+    """The standard twin at ``width`` counted by hand: channels round(32 w), round(64 w),
+    round(128 w) (halves up); 3x3 convs with bias on 28, 28, 14, 14, 7, 7 maps, fc1 from the
+    3x3 map after the last pool, fc2 to 10 classes."""
+    c32, c64, c128 = (int(c * width + 0.5) for c in (32, 64, 128))
+    convs = [(1, c32, 28), (c32, c32, 28), (c32, c64, 14), (c64, c64, 14), (c64, c128, 7), (c128, c128, 7)]
+    params = sum(9 * m * n + n for m, n, _ in convs) + (9 * c128 * 128 + 128) + (128 * 10 + 10)
+    macs = sum(9 * m * n * size * size for m, n, size in convs) + 9 * c128 * 128 + 128 * 10
+    return {"params": params, "mult_adds": macs}
+
+
 def test_points_carry_exact_budgets_and_accuracies(points):
     widths = {f: [p.width for p in members] for f, members in points.items()}
     assert widths == {"separable": [0.5, 1.0, 2.0], "standard": [0.25, 0.375, 0.58, 1.0]}
     sep1 = points["separable"][1]
     assert (sep1.variant, sep1.params, sep1.mult_adds) == ("separable-per-group-init", 184_234, 4_065_600)
     assert (points["standard"][3].params, points["standard"][3].mult_adds) == (435_306, 29_275_904)
-    assert model_budget(variant("standard-w0.58")) == {"params": 182_920, "mult_adds": 10_045_190}
+    assert model_budget(variant("standard-w0.58")) == _standard_budget(0.58)
     assert sep1.accuracy == pytest.approx(0.91) and (sep1.low, sep1.high) == (0.90, 0.92)
     assert points["standard"][3].epoch_seconds == 100.0 and points["standard"][0].epoch_seconds is None
 
@@ -62,7 +73,7 @@ def test_matched_pairs_and_the_answer(points):
         ("params", "separable-w2", "standard"),
         ("mult_adds", "separable-per-group-init", "standard-w0.375")]
     assert pairs[0].differences == pytest.approx({0: 0.02, 1: 0.02, 2: 0.02})
-    assert pairs[0].budget_ratio == pytest.approx(182_920 / 184_234)
+    assert pairs[0].budget_ratio == pytest.approx(_standard_budget(0.58)["params"] / 184_234)
     words = answer_points(pairs)
     assert words["params"] == (
         "**At equal parameters, the separable family is more accurate:** separable-per-group-init "

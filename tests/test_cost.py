@@ -109,9 +109,14 @@ def test_cost_table_rows_for_the_reference_cnn():
     assert rows["fc1"]["kind"] == "linear" and rows["fc1"]["params"] == 128 * 1152 + 128
     assert [r["name"] for r in table.rows].count("pool") == 3
     assert table.total_params == 184_234
-    # REFERENCE.md: 8,131,200 forward FLOPs per image (separable), 58,551,808 (standard).
-    assert 2 * table.total_macs == 8_131_200
-    assert 2 * cost_table(ReferenceCNN("standard"), (1, 1, 28, 28)).total_macs == 58_551_808
+    # FlopCounterMode's FLOPs are 2 per mult-add: 8,131,200 per image for the separable network,
+    # 58,551,808 for the standard twin, each the sum of the seed's formulas over its layers.
+    blocks = [(32, 32, 28), (32, 64, 14), (64, 64, 14), (64, 128, 7), (128, 128, 7)]
+    around = standard_conv_macs(3, 1, 32, 28) + 1152 * 128 + 128 * 10
+    separable_macs = around + sum(separable_conv_macs(3, m, n, size) for m, n, size in blocks)
+    standard_macs = around + sum(standard_conv_macs(3, m, n, size) for m, n, size in blocks)
+    assert 2 * table.total_macs == 2 * separable_macs == 8_131_200
+    assert 2 * cost_table(ReferenceCNN("standard"), (1, 1, 28, 28)).total_macs == 2 * standard_macs == 58_551_808
     assert "4,065,600" in str(table) and "4,065,600" in table._repr_html_()
 
 

@@ -96,9 +96,12 @@ def test_seconds_and_steps_together_are_refused():
         race(TRAIN, TEST, 5, steps=3, progress=False)
 
 
-@pytest.mark.parametrize("models", ["mobilenet", ("separable", "separable"), ()])
-def test_unknown_or_repeated_models_are_refused(models):
-    with pytest.raises(ValueError, match="model"):
+@pytest.mark.parametrize("models, message", [
+    ("mobilenet", "model must be one of 'separable', 'standard'"),
+    (("separable", "separable"), "models must name each of separable, standard at most once"),
+    ((), "models must name each of separable, standard at most once")])
+def test_unknown_or_repeated_models_are_refused(models, message):
+    with pytest.raises(ValueError, match=message):
         race(TRAIN, TEST, steps=1, models=models, progress=False)
 
 
@@ -207,11 +210,13 @@ def test_the_study_writes_one_file_per_run_and_skips_finished_ones(tmp_path, cap
     plan = study_plan(recipes=("seed",), seeds=(0,))
     assert plan == [("seed", ("separable",), 0), (RACE_RECIPE, ("separable", "standard"), 0),
                     ("seed", ("standard",), 0)]
-    written = run_study(tmp_path, TRAIN, TEST, recipes=("seed",), seeds=(0,), seconds=0.3)
+    # A budget of steps: the same work on a fast and a slow machine.
+    written = run_study(tmp_path, TRAIN, TEST, recipes=("seed",), seeds=(0,), seconds=None, steps=2)
     assert sorted(p.name for p in written) == sorted(f"{run_name(*run)}.json" for run in plan)
     record = json.loads(written[0].read_text())
     assert record["machine"]["torch_threads"] >= 1 and record["wall_seconds"] > 0
-    assert run_study(tmp_path, TRAIN, TEST, recipes=("seed",), seeds=(0,), seconds=0.3) == []
+    assert record["steps"] == 2 and all(lane["steps"] == 2 for lane in record["lanes"])
+    assert run_study(tmp_path, TRAIN, TEST, recipes=("seed",), seeds=(0,), seconds=None, steps=2) == []
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 

