@@ -2,8 +2,8 @@
 
 Everything here returns numbers, intervals and verdict keys ("ahead", "level",
 "behind") from the result files of ``protocol``; the sentences that say them
-are whole templates in ``SENTENCES``, one per (question, verdict), filled by
-``say``. A verdict is "ahead" or "behind" only when the 95% interval of the
+are whole templates in ``SENTENCES``, one per (kind, verdict), in the message
+catalogue (``i18n``), filled by ``say``. A verdict is "ahead" or "behind" only when the 95% interval of the
 difference excludes zero (``stats.verdict``).
 
 Pairing: two networks trained with the same seed share their data order, not
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from . import protocol, stats
+from .i18n import N_, _
 from .tables import Table
 
 LOSS_WINDOW = 50           # steps in the running mean that smooths the training loss
@@ -59,8 +60,8 @@ def group(results: Mapping[str, Mapping[int, protocol.Result]], run: protocol.Ru
     seed is a ``LookupError`` naming it and the command that makes it."""
     found = results.get(run.key, {})
     if not found:
-        raise LookupError(f"no finished seed of {run.key}; `python -m dwconv_utils protocol run` "
-                          "makes it")
+        raise LookupError(_("no finished seed of {run}; `python -m dwconv_utils protocol run` "
+                            "makes it").format(run=run.key))
     return Group(label or run.net.key, run, dict(found))
 
 
@@ -96,18 +97,14 @@ class Comparison:
 
     first: str
     second: str
-    quantity: str          # "test accuracy (points)", "steps to a training loss of 0.25", ...
+    quantity: str          # a key: "test_accuracy", "steps", ...
     interval: stats.Interval
     verdict: str           # stats.VERDICTS, from first's side
 
-    @property
-    def seeds(self) -> str:
-        n1, n2 = self.interval.n_first, self.interval.n_second
-        return f"{n1}" if n1 == n2 else f"{n1} and {n2}"
 
 
 def compare(first: Group, second: Group, values: str = "tests", *, paired: bool = False,
-            scale: float = 100.0, quantity: str = "test accuracy (points)") -> Comparison:
+            scale: float = 100.0, quantity: str = "test_accuracy") -> Comparison:
     """first minus second in ``values`` ("tests" or "validations"), scaled to points by default;
     paired by seed only where the pairing is real (``paired``), else Welch."""
     a, b = getattr(first, values)(), getattr(second, values)()
@@ -133,15 +130,16 @@ def seconds(steps: Mapping[int, int | None], net: protocol.Net, clock: Mapping) 
     ``net``); never from the runs' own times, which depend on where they ran."""
     per_step = clock["seconds_per_step"].get(net.key)
     if per_step is None:
-        raise LookupError(f"the clock has no step time for {net.key}; run "
-                          "`python -m dwconv_utils protocol clock`")
+        raise LookupError(_("the clock has no step time for {net}; run "
+                            "`python -m dwconv_utils protocol clock`").format(net=net.key))
     return {s: None if n is None else n * per_step for s, n in steps.items()}
 
 
 # --- tables -------------------------------------------------------------------------------------
 
 def _points(interval: stats.Interval) -> str:
-    return f"{interval.difference:.2f} ({interval.low:.2f} to {interval.high:.2f})"
+    return _("{value:.2f} ({low:.2f} to {high:.2f})").format(
+        value=interval.difference, low=interval.low, high=interval.high)
 
 
 def tuning_table(results, families: Sequence[str]) -> Table:
@@ -153,22 +151,32 @@ def tuning_table(results, families: Sequence[str]) -> Table:
         for candidate, train in protocol.family_grid(family):
             found = results.get(protocol.Run(candidate, train, "protocol", protocol.SEEDS).key, {})
             tuning = [found[s].validation.accuracy for s in protocol.TUNING_SEEDS if s in found]
-            rows.append({"family": family, "BatchNorm": "yes" if candidate.batch_norm else "no",
-                         "peak lr": f"{train.lr:g}",
-                         "validation %": f"{100 * statistics.fmean(tuning):.2f}" if tuning else "",
+            rows.append({"family": family,
+                         "batch_norm": _("yes") if candidate.batch_norm else _("no"),
+                         "peak_lr": f"{train.lr:g}",
+                         "validation": f"{100 * statistics.fmean(tuning):.2f}" if tuning else "",
                          "chosen": "<-" if (candidate, train) == (net, training) else ""})
-    table = Table(["family", "BatchNorm", "peak lr", "validation %", "chosen"], rows,
-                  numeric=("peak lr", "validation %"))
-    table.title = (f"The tuning grid: one-cycle over {protocol.GRID_EPOCHS} epochs, mean validation "
-                   f"accuracy of seeds {', '.join(map(str, protocol.TUNING_SEEDS))}")
+    table = Table(["family", "batch_norm", "peak_lr", "validation", "chosen"], rows,
+                  numeric=("peak_lr", "validation"),
+                  labels={"family": _("family"), "batch_norm": _("BatchNorm"),
+                          "peak_lr": _("peak lr"), "validation": _("validation %"),
+                          "chosen": _("chosen")})
+    table.title = _("The tuning grid: one-cycle over {epochs} epochs, mean validation accuracy "
+                    "of seeds {seeds}").format(epochs=protocol.GRID_EPOCHS,
+                                               seeds=", ".join(map(str, protocol.TUNING_SEEDS)))
     return table
 
 
 def accuracy_table(groups: Sequence[Group], title: str) -> Table:
     """Each group's test accuracy at the end of its schedule: mean, 95% interval, seeds."""
     rows = [{"run": g.label, "recipe": g.run.training.key, "seeds": len(g.seeds),
-             "test % (95% interval)": _points(g.test_interval())} for g in groups]
-    table = Table(["run", "recipe", "seeds", "test % (95% interval)"], rows, numeric=("seeds",))
+             "test": _points(g.test_interval())} for g in groups]
+    return _titled(Table(["run", "recipe", "seeds", "test"], rows, numeric=("seeds",),
+                         labels={"run": _("run"), "recipe": _("recipe"), "seeds": _("seeds"),
+                                 "test": _("test % (95% interval)")}), title)
+
+
+def _titled(table: Table, title: str) -> Table:
     table.title = title
     return table
 
@@ -176,47 +184,57 @@ def accuracy_table(groups: Sequence[Group], title: str) -> Table:
 def convergence_table(groups: Sequence[Group], clock: Mapping, targets=LOSS_TARGETS) -> Table:
     """Steps (and seconds on the one clock) until the smoothed training loss reaches each
     target: mean over the seeds that reached it, and how many did."""
-    rows = []
+    rows, labels = [], {"run": _("run")}
     for g in groups:
         row = {"run": g.label}
         for target in targets:
             steps = g.steps_to_loss(target)
             reached = [v for v in steps.values() if v is not None]
             secs = [v for v in seconds(steps, g.run.net, clock).values() if v is not None]
-            row[f"steps to {target:g}"] = f"{statistics.fmean(reached):,.0f}" if reached else "never"
-            row[f"s to {target:g}"] = f"{statistics.fmean(secs):,.0f}" if secs else "never"
-            row[f"reached {target:g}"] = f"{len(reached)}/{len(steps)}"
+            row[f"steps_{target:g}"] = f"{statistics.fmean(reached):,.0f}" if reached else _("never")
+            row[f"seconds_{target:g}"] = f"{statistics.fmean(secs):,.0f}" if secs else _("never")
+            row[f"reached_{target:g}"] = f"{len(reached)}/{len(steps)}"
+            labels.update({f"steps_{target:g}": _("steps to {loss:g}").format(loss=target),
+                           f"seconds_{target:g}": _("s to {loss:g}").format(loss=target),
+                           f"reached_{target:g}": _("reached {loss:g}").format(loss=target)})
         rows.append(row)
     columns = list(rows[0])
-    table = Table(columns, rows, numeric=tuple(columns[1:]))
-    table.title = (f"Training loss (running mean of {LOSS_WINDOW} steps) reaching a target: steps, "
-                   "and seconds at the one clock's step time")
-    return table
+    return _titled(Table(columns, rows, numeric=tuple(columns[1:]), labels=labels),
+                   _("Training loss (running mean of {window} steps) reaching a target: steps, "
+                     "and seconds at the one clock's step time").format(window=LOSS_WINDOW))
 
 
 # --- words --------------------------------------------------------------------------------------
 
 SENTENCES = {
-    ("accuracy", "ahead"): "{first} is ahead of {second} on the test set by {difference:.2f} points "
-                           "(95% interval {low:.2f} to {high:.2f}, {seeds} seeds).",
-    ("accuracy", "behind"): "{second} is ahead of {first} on the test set by {minus:.2f} points "
-                            "(95% interval {mlow:.2f} to {mhigh:.2f}, {seeds} seeds).",
-    ("accuracy", "level"): "{first} and {second} are level within the noise on the test set: "
-                           "{difference:+.2f} points, 95% interval {low:+.2f} to {high:+.2f} "
-                           "({seeds} seeds).",
-    ("steps", "ahead"): "{second} gets there first: {first} needs {difference:,.0f} more {unit} "
-                        "(95% interval {low:,.0f} to {high:,.0f}).",
-    ("steps", "behind"): "{first} gets there first: {second} needs {minus:,.0f} more {unit} "
-                         "(95% interval {mlow:,.0f} to {mhigh:,.0f}).",
-    ("steps", "level"): "{first} and {second} are level within the noise: {difference:+,.0f} "
-                        "{unit}, 95% interval {low:+,.0f} to {high:+,.0f}.",
+    ("accuracy", "ahead"): N_("{first} is ahead of {second} on the test set by {difference:.2f} "
+                              "points (95% interval {low:.2f} to {high:.2f}; seeds: {seeds})."),
+    ("accuracy", "behind"): N_("{second} is ahead of {first} on the test set by {minus:.2f} "
+                               "points (95% interval {mlow:.2f} to {mhigh:.2f}; seeds: {seeds})."),
+    ("accuracy", "level"): N_("{first} and {second} are level within the noise on the test set: "
+                              "{difference:+.2f} points, 95% interval {low:+.2f} to {high:+.2f} "
+                              "(seeds: {seeds})."),
+    ("steps", "ahead"): N_("{second} gets there first: {first} needs {difference:,.0f} more steps "
+                           "(95% interval {low:,.0f} to {high:,.0f})."),
+    ("steps", "behind"): N_("{first} gets there first: {second} needs {minus:,.0f} more steps "
+                            "(95% interval {mlow:,.0f} to {mhigh:,.0f})."),
+    ("steps", "level"): N_("{first} and {second} are level within the noise: {difference:+,.0f} "
+                           "steps, 95% interval {low:+,.0f} to {high:+,.0f}."),
+    ("seconds", "ahead"): N_("{second} gets there first: {first} needs {difference:,.0f} more "
+                             "seconds (95% interval {low:,.0f} to {high:,.0f})."),
+    ("seconds", "behind"): N_("{first} gets there first: {second} needs {minus:,.0f} more "
+                              "seconds (95% interval {mlow:,.0f} to {mhigh:,.0f})."),
+    ("seconds", "level"): N_("{first} and {second} are level within the noise: {difference:+,.0f} "
+                             "seconds, 95% interval {low:+,.0f} to {high:+,.0f}."),
 }
 
 
-def say(comparison: Comparison, kind: str = "accuracy", unit: str = "steps") -> str:
-    """The comparison in one sentence, chosen by its verdict (``SENTENCES``)."""
+def say(comparison: Comparison, kind: str = "accuracy") -> str:
+    """The comparison in one sentence, chosen by its verdict (``SENTENCES``, in the current
+    language); ``kind`` is "accuracy" (points), "steps" or "seconds"."""
     i = comparison.interval
-    template = SENTENCES[(kind, comparison.verdict)]
-    return template.format(first=comparison.first, second=comparison.second, seeds=comparison.seeds,
-                           difference=i.difference, low=i.low, high=i.high, minus=-i.difference,
-                           mlow=-i.high, mhigh=-i.low, unit=unit)
+    seeds = (str(i.n_first) if i.n_first == i.n_second
+             else _("{first} and {second}").format(first=i.n_first, second=i.n_second))
+    return _(SENTENCES[(kind, comparison.verdict)]).format(
+        first=comparison.first, second=comparison.second, seeds=seeds, difference=i.difference,
+        low=i.low, high=i.high, minus=-i.difference, mlow=-i.high, mhigh=-i.low)

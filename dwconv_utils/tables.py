@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 import textwrap
 
+from wcwidth import wcswidth
+
 
 def format_count(value) -> str:
     """Integers with thousands separators; everything else as ``str``."""
@@ -27,21 +29,35 @@ def short_count(value: float) -> str:
 TEXT_WIDTH = 120  # characters: what a projected notebook shows on one line
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: 2 for each CJK character, 1 for ASCII."""
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 class Table:
     """Rows of dicts with a fixed column order and an optional totals row.
 
     ``rows`` is plain data (list of dicts); ``str(table)`` is an aligned text
-    table; in Jupyter the table renders as HTML.
+    table (aligned by display width, so CJK text lines up too); in Jupyter the
+    table renders as HTML. ``columns`` are the rows' keys; ``labels`` maps a key
+    to the heading shown, where the two differ (a translated heading, say).
     """
 
     title = ""
 
     def __init__(self, columns: list[str], rows: list[dict], totals: dict | None = None,
-                 numeric: tuple[str, ...] = ()):
+                 numeric: tuple[str, ...] = (), labels: dict[str, str] | None = None):
         self.columns = list(columns)
         self.rows = rows
         self.totals = totals or {}
         self._numeric = set(numeric)
+        self.labels = {c: (labels or {}).get(c, c) for c in self.columns}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -56,18 +72,18 @@ class Table:
 
     def __str__(self) -> str:
         body, foot = self._cells()
-        widths = [len(c) for c in self.columns]
+        heads = [self.labels[c] for c in self.columns]
+        widths = [display_width(h) for h in heads]
         for line in body + ([foot] if foot else []):
-            widths = [max(w, len(cell)) for w, cell in zip(widths, line)]
+            widths = [max(w, display_width(cell)) for w, cell in zip(widths, line)]
 
         def fmt(cells):
-            out = []
-            for col, cell, width in zip(self.columns, cells, widths):
-                out.append(cell.rjust(width) if col in self._numeric else cell.ljust(width))
+            out = [_pad(cell, width, col in self._numeric)
+                   for col, cell, width in zip(self.columns, cells, widths)]
             return "  ".join(out).rstrip()
 
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-        lines = ([self.title] if self.title else []) + [fmt(self.columns), rule]
+        lines = ([self.title] if self.title else []) + [fmt(heads), rule]
         lines += [fmt(line) for line in body]
         if foot:
             lines += [rule, fmt(foot)]
@@ -77,7 +93,7 @@ class Table:
         """The text table, or, when it is too wide for a screen, what it is and how to see it all
         (Jupyter shows the HTML table either way; ``print(table)`` gives the whole text)."""
         text = str(self)
-        if max(len(line) for line in text.splitlines()) <= TEXT_WIDTH:
+        if max(display_width(line) for line in text.splitlines()) <= TEXT_WIDTH:
             return text
         return (f"{textwrap.fill(self.title or 'Table', TEXT_WIDTH)}\n({len(self.rows)} rows x "
                 f"{len(self.columns)} columns: wider than {TEXT_WIDTH} characters as text; print() it to see it all)")
@@ -93,7 +109,7 @@ class Table:
             return "<tr>" + "".join(parts) + "</tr>"
 
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        head = row_html(self.columns, "th")
+        head = row_html([self.labels[c] for c in self.columns], "th")
         rows = "".join(row_html(r) for r in body)
         tail = row_html(foot, "td", "font-weight:bold;border-top:2px solid;") if foot else ""
         return f"<table>{caption}<thead>{head}</thead><tbody>{rows}{tail}</tbody></table>"
