@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from . import protocol, stats
+from .stats import smoothed
 from .i18n import N_, _
 from .tables import Table
 
-LOSS_WINDOW = 50           # steps in the running mean that smooths the training loss
+LOSS_WINDOW = 50           # steps in the running mean that smooths the training loss (stats.smoothed)
 LOSS_TARGETS = (0.35, 0.25)
 
 
@@ -69,17 +70,6 @@ def winner_group(results, family: str, label: str = "") -> Group:
     """The family's validation winner (``protocol.winner``) with all its seeds."""
     net, training = protocol.winner(family, results)
     return group(results, protocol.Run(net, training, "protocol", protocol.SEEDS), label or family)
-
-
-def smoothed(losses: Sequence[float], window: int = LOSS_WINDOW) -> list[float]:
-    """The running mean over the last ``window`` steps (fewer at the start)."""
-    out, total = [], 0.0
-    for i, value in enumerate(losses):
-        total += value
-        if i >= window:
-            total -= losses[i - window]
-        out.append(total / min(i + 1, window))
-    return out
 
 
 def steps_to_loss(losses: Sequence[float], target: float, window: int = LOSS_WINDOW) -> int | None:

@@ -152,6 +152,18 @@ def verdict(interval: Interval) -> str:
     return "level"
 
 
+def smoothed(values: Sequence[float], window: int = 50) -> list[float]:
+    """The running mean over the last ``window`` values (fewer at the start): a training loss
+    per step, as notebook 04 draws it and counts when it reaches a target."""
+    out, total = [], 0.0
+    for i, value in enumerate(values):
+        total += value
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
 def mean_interval(values: Sequence[float]) -> Interval:
     """A mean over seeds with its 95% t interval (a difference from zero, n - 1 degrees of freedom)."""
     values = _numbers("a mean interval", values)

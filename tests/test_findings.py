@@ -79,3 +79,23 @@ def test_the_tuning_table_marks_the_validation_winner(tmp_path):
     chosen = [r for r in table.rows if r["chosen"]]
     assert len(chosen) == 1 and chosen[0]["batch_norm"] == "yes" and chosen[0]["peak_lr"] == "0.002"
     assert "test" not in " ".join(table.columns + list(table.labels.values()))
+
+
+def test_the_protocol_curves_figure(tmp_path):
+    from dwconv_utils.plots import plot_protocol_curves
+    run = _group(tmp_path, P.Net(), {s: 0.9 for s in range(3)}, losses=[1.0] * 60 + [0.1] * 200)
+    path = P.result_path(tmp_path, run, 0)
+    record = json.loads(path.read_text())
+    record["evaluations"] = [{"step": 130, "validation_accuracy": 0.8}, {"step": 260, "validation_accuracy": 0.9}]
+    path.write_text(json.dumps(record))
+    g = Fd.group(P.load_results(tmp_path), run, "separable")
+    figure = plot_protocol_curves([g], title="t")
+    loss_ax, acc_ax = figure.axes
+    assert loss_ax.get_yscale() == "log" and loss_ax.lines[0].get_label() == "separable"
+    assert len(loss_ax.lines[0].get_xdata()) == 260
+    # Only seed 0 has evaluations here: the accuracy curve needs every seed's, so none is drawn.
+    assert not acc_ax.lines
+    seconds = plot_protocol_curves([g], x="seconds", clock={"seconds_per_step": {"separable": 0.5}})
+    assert seconds.axes[0].lines[0].get_xdata()[-1] == pytest.approx(130.0)
+    with pytest.raises(ValueError, match="one clock's step time for separable"):
+        plot_protocol_curves([g], x="seconds", clock={"seconds_per_step": {}})

@@ -23,7 +23,7 @@ from .speed import plot_roofline, plot_speed_settings, plot_time_by_block, plot_
 from .tracer import (plot_groups, plot_pixel_trace, plot_separable_trace, plot_sliding_window,
                      sweep_positions)
 from .training import (plot_class_examples, plot_confident_mistakes, plot_confusion_matrix,
-                       plot_first_steps, plot_histories, plot_race, plot_seed_bands,
+                       plot_first_steps, plot_histories, plot_protocol_curves, plot_race, plot_seed_bands,
                        plot_signal_spread)
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "plot_cost_ratio_vs_channels", "plot_cost_by_layer_pair", "plot_cost_by_block",
     "plot_histories", "plot_class_examples", "plot_seed_bands", "plot_first_steps",
     "plot_confusion_matrix", "plot_confident_mistakes", "plot_signal_spread", "plot_race",
+    "plot_protocol_curves",
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
     "plot_budget_families",
     "plot_pixel_trace", "plot_separable_trace", "plot_sliding_window", "sweep_positions", "plot_groups",

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..seeds import band
+from ..stats import smoothed  # the smoothing the verdicts count with
 from ..style import COLORS, apply_style, color_for
 from .drawing import as_array, bare_axes
 
@@ -247,4 +248,52 @@ def plot_race(result, figure=None):
     ax.grid(alpha=0.3)
     if ax.lines:
         ax.legend(loc="lower right")
+    return figure
+
+
+def _protocol_style(net) -> tuple[str, str]:
+    style = ("--" if net.batch_norm else "-." if net.init != "xavier-per-group" else "-")
+    return color_for(net.conv), style
+
+
+def plot_protocol_curves(groups, x: str = "steps", clock=None, window: int = 50, title: str = ""):
+    """The protocol's runs over seeds (notebook 04): left, the training loss (running mean of
+    ``window`` steps) against steps, or against seconds on the one clock (``x="seconds"``, with
+    ``clock``); right, validation accuracy at each evaluation. Lines are the mean over seeds,
+    bands span the seeds."""
+    if x not in ("steps", "seconds"):
+        raise ValueError(f"x must be 'steps' or 'seconds', got {x!r}")
+    apply_style()
+    figure = Figure(figsize=(13, 4.6), layout="constrained")
+    loss_ax, acc_ax = figure.subplots(1, 2)
+    for g in groups:
+        color, style = _protocol_style(g.run.net)
+        scale = 1.0
+        if x == "seconds":
+            if clock is None or g.run.net.key not in clock["seconds_per_step"]:
+                raise ValueError(f"x='seconds' needs the one clock's step time for {g.run.net.key}")
+            scale = clock["seconds_per_step"][g.run.net.key]
+        curves = [smoothed(r.step_losses, window) for r in g.results.values()]
+        length = min(len(c) for c in curves)
+        values = np.array([c[:length] for c in curves])
+        steps = np.arange(1, length + 1) * scale
+        loss_ax.fill_between(steps, values.min(0), values.max(0), color=color, alpha=0.2, linewidth=0)
+        loss_ax.plot(steps, values.mean(0), style, color=color, label=g.label)
+        points = [[e for e in r.record["evaluations"] if e.get("validation_accuracy") is not None]
+                  for r in g.results.values()]
+        count = min(len(p) for p in points)
+        if count:
+            at = np.array([e["step"] for e in points[0][:count]]) * scale
+            accuracy = 100 * np.array([[e["validation_accuracy"] for e in p[:count]] for p in points])
+            acc_ax.fill_between(at, accuracy.min(0), accuracy.max(0), color=color, alpha=0.2, linewidth=0)
+            acc_ax.plot(at, accuracy.mean(0), style, marker="o", markersize=4, color=color, label=g.label)
+    label = "training step" if x == "steps" else "training seconds on the one clock"
+    loss_ax.set(yscale="log", xlabel=label, ylabel=f"training loss (mean of {window} steps)",
+                title="Training loss: lines the mean, bands the seeds")
+    acc_ax.set(xlabel=label, ylabel="validation accuracy (%)", title="Validation accuracy")
+    for ax in (loss_ax, acc_ax):
+        ax.grid(alpha=0.3)
+    loss_ax.legend()
+    if title:
+        figure.suptitle(title)
     return figure
