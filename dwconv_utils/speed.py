@@ -15,9 +15,12 @@ asserts a speed.
 from __future__ import annotations
 
 import copy
+import json
+import statistics
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -97,6 +100,181 @@ def copy_bandwidth(megabytes: int = 256, repeats: int = 5, device=None) -> float
     target = torch.empty_like(source)
     seconds = measure(lambda: target.copy_(source), repeats, 1, device).median
     return 2 * source.numel() * ELEMENT_BYTES / seconds / 1e9
+
+
+def conv_gflops(kind: str, Dk: int, M: int, N: int, DF: int, batch: int = 128,
+                channels_last: bool = True, repeats: int = 5, device=None) -> float:
+    """GFLOP/s of one stride-1 "same" conv of ``kind`` (``CONV_PARTS``) in a forward pass: a
+    candidate for the compute roof, in the layout the timed layers use (notebook 05)."""
+    device = pick_device(device)
+    conv = conv_parts(Dk, M, N)[kind].to(device).eval()
+    x = torch.randn(checks.positive_int("batch", batch), M, DF, DF, device=device)
+    if channels_last:
+        conv, x = conv.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        seconds = measure(lambda: conv(x), repeats, 1, device).median
+    return layer_traffic(kind, Dk, M, N, DF, batch).flops / seconds / 1e9
+
+
+@dataclass(frozen=True)
+class Roof:
+    """The compute roof: the best GFLOP/s among several measured kernels (notebook 05). A
+    matmul and a convolution may come from different libraries (on a CPU, MKL and oneDNN), so
+    no single kernel is taken for the machine's best."""
+
+    kernels: dict  # name -> measured GFLOP/s
+
+    @property
+    def best(self) -> str:
+        return max(self.kernels, key=self.kernels.get)
+
+    @property
+    def gflops(self) -> float:
+        return self.kernels[self.best]
+
+
+def measured_roof(kernels) -> Roof:
+    """A ``Roof`` from {kernel name: measured GFLOP/s}; every value must be a positive number."""
+    if not kernels:
+        raise ValueError("measured_roof needs at least one measured kernel, e.g. "
+                         "{'matmul 2048': matmul_gflops(), '1x1 conv': conv_gflops('pointwise', ...)}")
+    for name, value in kernels.items():
+        checks.positive_number(f"kernels[{name!r}]", value)
+    return Roof(dict(kernels))
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The arithmetic peak from the CPU's own description: cores x clock x float32 FLOPs per
+    cycle (vector lanes x 2 for a fused multiply-add x FMA units), with what had to be assumed."""
+
+    cores: int
+    ghz: float
+    lanes: int
+    fma: bool
+    units: int
+    assumed: tuple  # what the machine does not report
+
+    @property
+    def gflops(self) -> float:
+        return self.cores * self.ghz * self.lanes * (2 if self.fma else 1) * self.units
+
+
+def theoretical_peak(cpuinfo: str | None = None, cores: int | None = None) -> Peak | None:
+    """The CPU's float32 peak from ``/proc/cpuinfo`` (or the text given): None where it names no
+    clock. The number of FMA units per core is not reported anywhere: 2 is assumed (and said)."""
+    from .timing import available_cores
+    if cpuinfo is None:
+        try:
+            cpuinfo = open("/proc/cpuinfo", encoding="utf-8").read()
+        except OSError:
+            return None
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    try:
+        ghz = float(fields["cpu MHz"]) / 1000
+    except (KeyError, ValueError):
+        return None
+    flags = set(fields.get("flags", "").split())
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags or "avx" in flags else 4
+    assumed = ["2 FMA units per core", "the clock /proc/cpuinfo reports (a virtual machine may "
+               "report the nominal one)"]
+    if lanes == 16:
+        assumed.append("full-width AVX-512 (some cores split it into two 256-bit halves)")
+    return Peak(cores or available_cores(), ghz, lanes, "fma" in flags, 2, tuple(assumed))
+
+
+DEPTHWISE_LIMITS = ("bandwidth", "overhead", "compute", "occupancy")
+
+
+@dataclass(frozen=True)
+class DepthwisePoint:
+    """One depthwise measurement: its mult-adds per call, its FLOPs per byte and GFLOP/s."""
+
+    macs: int
+    intensity: float
+    gflops: float
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What limits the depthwise step (``DEPTHWISE_LIMITS``) and the numbers that say so."""
+
+    limit: str
+    memory_share: float   # median share of the memory roof at each point's intensity
+    compute_share: float  # median share of the compute roof
+    work_gain: float      # GFLOP/s at the most work per call / at the least
+    thread_gain: float | None  # GFLOP/s with all threads / with one, where measured
+
+
+def diagnose_depthwise(points, roof_gflops: float, bandwidth_gbs: float,
+                       thread_gain: float | None = None) -> Diagnosis:
+    """Bandwidth, per-call overhead, compute, or the vector units' occupancy: which one limits
+    the depthwise step, from measurements at several sizes (notebook 05). Rules, in order:
+    "bandwidth" if it reaches at least 60% of the memory roof at its intensity (where that roof
+    is below the compute roof) and more threads do not scale it (less than 1.6x, where
+    measured); "overhead" if GFLOP/s grows at least 2x from the least to the most work per
+    call; "compute" if it reaches at least 50% of the compute roof; else "occupancy": neither
+    roof nor the call overhead explains it, so the kernel keeps the vector units idle."""
+    points = sorted(points, key=lambda p: p.macs)
+    if len(points) < 2:
+        raise ValueError("diagnose_depthwise needs measurements at two or more sizes, to see how "
+                         "GFLOP/s changes with the work per call")
+    roof_gflops = checks.positive_number("roof_gflops", roof_gflops)
+    bandwidth_gbs = checks.positive_number("bandwidth_gbs", bandwidth_gbs)
+    memory = [p.gflops / min(roof_gflops, p.intensity * bandwidth_gbs) for p in points]
+    memory_bound = [p.intensity * bandwidth_gbs < roof_gflops for p in points]
+    memory_share = statistics.median(memory)
+    compute_share = statistics.median(p.gflops / roof_gflops for p in points)
+    work_gain = points[-1].gflops / points[0].gflops
+    if memory_share >= 0.6 and all(memory_bound) and (thread_gain is None or thread_gain < 1.6):
+        limit = "bandwidth"
+    elif work_gain >= 2:
+        limit = "overhead"
+    elif compute_share >= 0.5:
+        limit = "compute"
+    else:
+        limit = "occupancy"
+    return Diagnosis(limit, memory_share, compute_share, work_gain, thread_gain)
+
+
+def device_speed_folder() -> Path:
+    """``results/speed``: notebook 05's measurements made on other devices (tools/device_speed.py)."""
+    return Path(__file__).resolve().parent.parent / "results" / "speed"
+
+
+class DeviceSpeedTable(Table):
+    title = "Whole models on another device"
+
+
+def device_speed_table(path) -> DeviceSpeedTable:
+    """The whole-model timings of a ``tools/device_speed.py`` file (e.g. an NVIDIA GPU's), one
+    row per model, batch, memory format and pass: milliseconds of each network and the time
+    ratio beside the FLOP ratio (notebook 05)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        models, environment = data["models"], data["environment"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a device speed file written by tools/device_speed.py "
+                         f"({error})") from error
+    rows = []
+    for family, found in models.items():
+        for run in found.get("runs", []):
+            rows.append({"model": family, "batch": run["batch"], "format": run["format"],
+                         "pass": run["mode"], "separable ms": f"{run['separable']['ms']:.2f}",
+                         "standard ms": f"{run['standard']['ms']:.2f}",
+                         "time ratio": f"{run['time_ratio_separable_over_standard']:.2f}",
+                         "FLOP ratio": f"{run['flop_ratio_separable_over_standard']:.3f}"})
+    if not rows:
+        raise ValueError(f"{path} holds no whole-model timings")
+    table = DeviceSpeedTable(list(rows[0]), rows, numeric=("batch", "separable ms", "standard ms",
+                                                           "time ratio", "FLOP ratio"))
+    table.title = (f"Whole models on {environment.get('device_name') or environment.get('device')} "
+                   f"(torch {environment.get('torch')}): separable / standard, time beside FLOPs")
+    return table
 
 
 # --- every layer of a model, timed in place -------------------------------------

@@ -94,3 +94,67 @@ def test_standard_vs_separable_counts_exactly_and_times_every_part():
 def test_machine_roofs_are_positive():
     assert matmul_gflops(64, repeats=1) > 0
     assert copy_bandwidth(1, repeats=1) > 0
+
+
+# --- the measured roof and what limits the depthwise step (notebook 05) ------------------------
+
+def test_the_roof_is_the_best_measured_kernel_even_when_a_conv_beats_the_matmul():
+    from dwconv_utils.speed import measured_roof
+    roof = measured_roof({"matmul 2048": 187.0, "1x1 conv": 224.6, "3x3 conv": 351.6})
+    assert roof.best == "3x3 conv" and roof.gflops == 351.6
+    with pytest.raises(ValueError, match="at least one measured kernel"):
+        measured_roof({})
+    with pytest.raises(ValueError, match="kernels\\['matmul'\\] must be a positive, finite number"):
+        measured_roof({"matmul": 0})
+
+
+def test_a_conv_candidate_is_measured_in_gflops():
+    from dwconv_utils.speed import conv_gflops
+    assert conv_gflops("pointwise", 3, 8, 16, 7, batch=2, repeats=1) > 0
+
+
+def test_the_theoretical_peak_from_the_cpus_own_words():
+    from dwconv_utils.speed import theoretical_peak
+    text = "processor\t: 0\ncpu MHz\t\t: 2000.000\nflags\t\t: fpu sse avx avx2 fma\n"
+    peak = theoretical_peak(text, cores=2)
+    # 2 cores x 2 GHz x 8 float32 lanes (AVX2) x 2 (an FMA) x 2 FMA units, the last assumed.
+    assert peak.gflops == pytest.approx(2 * 2.0 * 8 * 2 * 2) and "2 FMA units per core" in peak.assumed
+    assert theoretical_peak(text.replace(" avx avx2 fma", ""), cores=1).gflops == pytest.approx(2.0 * 4 * 1 * 2)
+    assert theoretical_peak("flags: avx2\n", cores=2) is None  # no clock named: no peak
+
+
+@pytest.mark.parametrize("points, thread_gain, expected", [
+    # At 90% of the memory roof (intensity 2 x 50 GB/s = 100 GFLOP/s), flat in size and threads.
+    ([(1e6, 2.0, 90.0), (1e8, 2.0, 92.0)], 1.1, "bandwidth"),
+    # Far below both roofs, but 4x faster with more work per call: the call's fixed cost.
+    ([(1e5, 2.0, 5.0), (1e8, 2.0, 20.0)], 1.9, "overhead"),
+    # High intensity, at 70% of the compute roof.
+    ([(1e6, 50.0, 140.0), (1e8, 50.0, 150.0)], 1.9, "compute"),
+    # Below both roofs, flat in size, scales with threads: the vector units sit idle.
+    ([(1e6, 2.0, 10.0), (1e8, 2.0, 12.0)], 1.9, "occupancy"),
+    # Near the memory roof but scaling with threads: not the shared bandwidth.
+    ([(1e6, 2.0, 90.0), (1e8, 2.0, 92.0)], 1.9, "occupancy"),
+])
+def test_the_depthwise_diagnosis_on_synthetic_timings(points, thread_gain, expected):
+    from dwconv_utils.speed import DepthwisePoint, diagnose_depthwise
+    diagnosis = diagnose_depthwise([DepthwisePoint(*p) for p in points], roof_gflops=200.0,
+                                   bandwidth_gbs=50.0, thread_gain=thread_gain)
+    assert diagnosis.limit == expected
+    assert diagnosis.work_gain == pytest.approx(points[1][2] / points[0][2])
+
+
+def test_the_diagnosis_needs_two_sizes():
+    from dwconv_utils.speed import DepthwisePoint, diagnose_depthwise
+    with pytest.raises(ValueError, match="two or more sizes"):
+        diagnose_depthwise([DepthwisePoint(1, 1.0, 1.0)], 1.0, 1.0)
+
+
+def test_the_device_speed_table_reads_a_device_file(tmp_path):
+    from dwconv_utils.speed import device_speed_folder, device_speed_table
+    table = device_speed_table(device_speed_folder() / "device-cuda.json")
+    assert "NVIDIA" in table.title and all(row["model"] in ("reference_cnn", "mobilenet_v1") for row in table.rows)
+    for row in table.rows:  # the ratio beside the two times it is made of
+        assert float(row["time ratio"]) == pytest.approx(float(row["separable ms"]) / float(row["standard ms"]), abs=0.02)
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a device speed file"):
+        device_speed_table(tmp_path / "bad.json")
