@@ -812,6 +812,10 @@ def run_pack(folder, run: Run, seeds: Sequence[int], data: dict, device, command
     packs = [list(seeds)] if on_gpu else [[seed] for seed in seeds]
     written = []
     for pack in packs:
+        # Another runner may have finished a seed since the plan was made: never train it twice.
+        pack = [seed for seed in pack if not result_path(folder, run, seed).exists()]
+        if not pack:
+            continue
         for trained in train_packed(run, pack, train, validation, test, device=device):
             path = result_path(folder, run, trained["seed"])
             path.parent.mkdir(parents=True, exist_ok=True)
