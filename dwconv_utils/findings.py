@@ -54,6 +54,15 @@ class Group:
     def steps_to_loss(self, target: float) -> dict[int, int | None]:
         return {s: steps_to_loss(r.step_losses, target) for s, r in sorted(self.results.items())}
 
+    def validation_at(self, epoch: int) -> dict[int, float]:
+        """Validation accuracy after ``epoch`` epochs, by seed (seeds that evaluated then)."""
+        found = {}
+        for seed, result in sorted(self.results.items()):
+            for point in result.record["evaluations"]:
+                if point.get("epoch") == epoch and point.get("validation_accuracy") is not None:
+                    found[seed] = point["validation_accuracy"]
+        return found
+
 
 def group(results: Mapping[str, Mapping[int, protocol.Result]], run: protocol.Run,
           label: str = "") -> Group:
@@ -192,6 +201,27 @@ def convergence_table(groups: Sequence[Group], clock: Mapping, targets=LOSS_TARG
     return _titled(Table(columns, rows, numeric=tuple(columns[1:]), labels=labels),
                    _("Training loss (running mean of {window} steps) reaching a target: steps, "
                      "and seconds at the one clock's step time").format(window=LOSS_WINDOW))
+
+
+def init_table(groups: Sequence[Group], epochs: Sequence[int] = (1, 3), target: float = 0.5) -> Table:
+    """How each initialisation starts training (notebook 04): validation accuracy after the
+    first ``epochs`` (mean and 95% interval over seeds) and the steps until the smoothed
+    training loss first reaches ``target``."""
+    rows, labels = [], {"run": _("run"), "init": _("initialisation")}
+    for g in groups:
+        row = {"run": g.label, "init": g.run.net.init}
+        for epoch in epochs:
+            found = list(g.validation_at(epoch).values())
+            row[f"epoch_{epoch}"] = (_points(stats.mean_interval([100 * v for v in found]))
+                                     if len(found) >= 2 else "")
+            labels[f"epoch_{epoch}"] = _("validation % after epoch {epoch}").format(epoch=epoch)
+        reached = [v for v in g.steps_to_loss(target).values() if v is not None]
+        row["steps"] = f"{statistics.fmean(reached):,.0f}" if reached else _("never")
+        labels["steps"] = _("steps to a loss of {loss:g}").format(loss=target)
+        rows.append(row)
+    columns = list(rows[0])
+    return _titled(Table(columns, rows, numeric=tuple(columns[2:]), labels=labels),
+                   _("How each initialisation starts: the seed's training (Adam at 0.001, constant)"))
 
 
 # --- words --------------------------------------------------------------------------------------

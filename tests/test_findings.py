@@ -99,3 +99,20 @@ def test_the_protocol_curves_figure(tmp_path):
     assert seconds.axes[0].lines[0].get_xdata()[-1] == pytest.approx(130.0)
     with pytest.raises(ValueError, match="one clock's step time for separable"):
         plot_protocol_curves([g], x="seconds", clock={"seconds_per_step": {}})
+
+
+def test_the_init_table_reads_each_epochs_validation(tmp_path):
+    run = _group(tmp_path, P.Net(init="xavier"), {s: 0.9 for s in range(3)}, losses=[1.0] * 60 + [0.1] * 200,
+                 training=P.SEED_TRAINING)
+    for seed, first in zip(range(3), (0.70, 0.72, 0.74)):
+        path = P.result_path(tmp_path, run, seed)
+        record = json.loads(path.read_text())
+        record["evaluations"] = [{"step": 391, "epoch": 1.0, "validation_accuracy": first},
+                                 {"step": 1173, "epoch": 3.0, "validation_accuracy": first + 0.1}]
+        path.write_text(json.dumps(record))
+    g = Fd.group(P.load_results(tmp_path), run, "separable, seed's init")
+    assert g.validation_at(1) == {0: 0.70, 1: 0.72, 2: 0.74} and g.validation_at(2) == {}
+    table = Fd.init_table([g], epochs=(1, 3), target=0.35)
+    row = table.rows[0]
+    assert row["init"] == "xavier" and row["epoch_1"].startswith("72.00 (") and row["epoch_3"].startswith("82.00 (")
+    assert row["steps"] == "97" and table.labels["epoch_1"] == "validation % after epoch 1"
