@@ -112,3 +112,12 @@ def test_importing_the_package_leaves_english_unless_asked(monkeypatch):
     monkeypatch.delenv(i18n.LANGUAGE_ENV, raising=False)
     importlib.reload(i18n)
     assert i18n.language() == "en" and i18n._("yes") == "yes"
+
+
+def test_argument_errors_speak_the_readers_language(chinese):
+    from dwconv_utils import checks
+    with pytest.raises(ValueError, match=r"^epochs 必须是正整数（>= 1），收到的是 0$"):
+        checks.positive_int("epochs", 0)
+    set_language("en")
+    with pytest.raises(ValueError, match=r"^epochs must be a positive integer \(>= 1\), got 0$"):
+        checks.positive_int("epochs", 0)
