@@ -48,6 +48,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checks
+from .device import keep_cpu_memory_for_reuse
 from .files import write_atomically
 from .layers import DepthwiseSeparableConv2d
 from .models import ReferenceCNN
@@ -676,6 +677,8 @@ def train_packed(run: Run, seeds: Sequence[int], train, validation=None, test=No
     images, labels = check_data("train", train)
     device = torch.device(device) if device is not None else torch.device("cpu")
     channels_last = device.type in ("cpu", "cuda")
+    if device.type == "cpu":
+        keep_cpu_memory_for_reuse()  # as fit does: freed activations stay for the next step
     seeds = [checks.non_negative_int("seed", s) for s in seeds]
     models = []
     for seed in seeds:
@@ -899,7 +902,7 @@ def measure_clock(nets: Sequence[Net], folder=None, *, steps: int = 5, repeats: 
     """Seconds per training step of each net on this machine, measured interleaved (one sample
     of each in turn, so a slow spell hits all alike) with the package's training settings, and
     written to ``clock.json`` (merged with the nets measured before on the same machine)."""
-    from .device import keep_cpu_memory_for_reuse, machine_info
+    from .device import machine_info
     from .timing import measure_interleaved
     keep_cpu_memory_for_reuse()
     generator = torch.Generator().manual_seed(0)
