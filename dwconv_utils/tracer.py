@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checks
+from .i18n import N_, _
 from .cost import (conv_output_size, depthwise_conv_macs, grouped_conv_macs, kind_of,
                    pointwise_conv_macs, standard_conv_macs)
 from .layers import DepthwiseSeparableConv2d, to_standard_conv
@@ -43,28 +44,38 @@ def padding_amounts(conv: nn.Conv2d) -> tuple[int, int, int, int]:
 
 def _checked_conv(conv) -> nn.Conv2d:
     if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"trace_conv traces an nn.Conv2d, got {type(conv).__name__}")
+        raise TypeError(_("trace_conv traces an nn.Conv2d, got {type}").format(type=type(conv).__name__))
     if tuple(conv.dilation) != (1, 1):
-        raise ValueError(f"trace_conv traces undilated convolutions (dilation 1), got dilation="
-                         f"{tuple(conv.dilation)}")
+        raise ValueError(_("trace_conv traces undilated convolutions (dilation 1), got "
+                           "dilation={dilation}").format(dilation=tuple(conv.dilation)))
     if conv.padding_mode != "zeros":
-        raise ValueError(f"trace_conv traces zero padding, got padding_mode={conv.padding_mode!r}")
+        raise ValueError(_("trace_conv traces zero padding, got padding_mode={mode!r}").format(
+            mode=conv.padding_mode))
     return conv
 
 
 def _checked_input(x, in_channels: int) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch.Tensor of shape (channels, height, width), "
-                        f"got {type(x).__name__}")
+        raise TypeError(_("x must be a torch.Tensor of shape (channels, height, width), got "
+                          "{type}").format(type=type(x).__name__))
     if x.dim() == 4 and x.shape[0] == 1:
         x = x[0]
     if x.dim() != 3:
-        raise ValueError(f"x must be one image, (channels, height, width) or (1, channels, height, "
-                         f"width); got shape {tuple(x.shape)}")
+        raise ValueError(_("x must be one image, (channels, height, width) or (1, channels, "
+                           "height, width); got shape {shape}").format(shape=tuple(x.shape)))
     if x.shape[0] != in_channels:
-        raise ValueError(f"the conv takes {in_channels} input channels, but x has {x.shape[0]} "
-                         f"(shape {tuple(x.shape)})")
+        raise ValueError(_("the conv takes {expected} input channels, but x has {found} (shape "
+                           "{shape})").format(expected=in_channels, found=x.shape[0],
+                                              shape=tuple(x.shape)))
     return x.detach().float()
+
+
+_KERNEL_TOO_HIGH = N_("a kernel {k} pixels high does not fit an input height of {size} with "
+                      "{before} + {after} zeros of padding ({padded} in all); need at least {k}: "
+                      "a smaller kernel or more padding")
+_KERNEL_TOO_WIDE = N_("a kernel {k} pixels wide does not fit an input width of {size} with "
+                      "{before} + {after} zeros of padding ({padded} in all); need at least {k}: "
+                      "a smaller kernel or more padding")
 
 
 def output_size(conv: nn.Conv2d, height: int, width: int) -> tuple[int, int]:
@@ -74,15 +85,13 @@ def output_size(conv: nn.Conv2d, height: int, width: int) -> tuple[int, int]:
     """
     top, bottom, left, right = padding_amounts(_checked_conv(conv))
     sizes = []
-    for axis, size, before, after, k, s in (("height", height, top, bottom, conv.kernel_size[0],
-                                             conv.stride[0]),
-                                            ("width", width, left, right, conv.kernel_size[1],
-                                             conv.stride[1])):
+    for axis, size, before, after, k, s, too_small in (
+            ("height", height, top, bottom, conv.kernel_size[0], conv.stride[0], _KERNEL_TOO_HIGH),
+            ("width", width, left, right, conv.kernel_size[1], conv.stride[1], _KERNEL_TOO_WIDE)):
         padded = checks.positive_int(axis, size) + before + after
         if padded < k:
-            raise ValueError(f"a kernel {k} pixels high/wide does not fit an input {axis} of {size} "
-                             f"with {before} + {after} zeros of padding ({padded} in all); need "
-                             f"at least {k}: a smaller kernel or more padding")
+            raise ValueError(_(too_small).format(k=k, size=size, before=before, after=after,
+                                                 padded=padded))
         sizes.append(conv_output_size(padded, k, s))
     return sizes[0], sizes[1]
 
@@ -243,8 +252,9 @@ def trace_conv(conv: nn.Conv2d, x: torch.Tensor, row: int, col: int) -> ConvTrac
     rows, cols = output_size(conv, x.shape[1], x.shape[2])
     for name, value, size in (("row", row, rows), ("col", col, cols)):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
-            raise ValueError(f"{name} must be an integer from 0 to {size - 1}: the output map is "
-                             f"{rows} x {cols} here; got {value!r}")
+            raise ValueError(_("{name} must be an integer from 0 to {last}: the output map is "
+                               "{rows} x {cols} here; got {value!r}").format(
+                name=name, last=size - 1, rows=rows, cols=cols, value=value))
     top, bottom, left, right = padding_amounts(conv)
     weight = conv.weight.detach().float()
     bias = conv.bias.detach().float() if conv.bias is not None else None
@@ -316,11 +326,12 @@ def trace_separable(layer: DepthwiseSeparableConv2d, x: torch.Tensor, row: int, 
     """Trace output channel ``out_channel`` at (``row``, ``col``) through both steps of ``layer``
     (and through the equal standard conv). The layer is not changed."""
     if not isinstance(layer, DepthwiseSeparableConv2d):
-        raise TypeError(f"trace_separable traces a DepthwiseSeparableConv2d, got {type(layer).__name__}")
+        raise TypeError(_("trace_separable traces a DepthwiseSeparableConv2d, got {type}").format(
+            type=type(layer).__name__))
     n = layer.out_channels
     if isinstance(out_channel, bool) or not isinstance(out_channel, int) or not 0 <= out_channel < n:
-        raise ValueError(f"out_channel must be an integer from 0 to {n - 1} (the layer has {n} "
-                         f"output channels); got {out_channel!r}")
+        raise ValueError(_("out_channel must be an integer from 0 to {last} (the layer has {n} "
+                           "output channels); got {value!r}").format(last=n - 1, n=n, value=out_channel))
     depthwise = trace_conv(layer.depthwise_conv, x, row, col)
     pointwise = trace_conv(layer.pointwise_conv, depthwise.output, row, col)
     standard = trace_conv(to_standard_conv(layer), x, row, col)
