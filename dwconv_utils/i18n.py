@@ -27,7 +27,8 @@ LANGUAGE_ENV = "DWCONV_LANG"
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 # Modules whose every user-facing sentence goes through the catalogue (tests/test_catalogue.py
 # holds them to it); the others follow one by one.
-CATALOGUED = ("dwconv_utils.checks", "dwconv_utils.findings", "dwconv_utils.i18n", "dwconv_utils.tracer")
+CATALOGUED = ("dwconv_utils.checks", "dwconv_utils.findings", "dwconv_utils.i18n", "dwconv_utils.layers",
+              "dwconv_utils.tracer")
 
 _state: dict = {"language": None, "translation": None}
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from . import checks
+from .i18n import _
 
 
 def check_padding(padding, stride: tuple[int, int]):
@@ -22,8 +23,8 @@ def check_padding(padding, stride: tuple[int, int]):
     if isinstance(padding, str):
         checks.choice("padding", padding, ("same", "valid"))
         if padding == "same" and stride != (1, 1):
-            raise ValueError(f"padding='same' needs stride 1, got stride={stride}; "
-                             "use an integer padding (e.g. kernel_size // 2) with stride > 1")
+            raise ValueError(_("padding='same' needs stride 1, got stride={stride}; use an integer "
+                               "padding (e.g. kernel_size // 2) with stride > 1").format(stride=stride))
         return padding
     return checks.pair("padding", padding, check=checks.non_negative_int)
 
@@ -31,13 +32,16 @@ def check_padding(padding, stride: tuple[int, int]):
 def check_conv_input(x, in_channels: int, layer_name: str) -> None:
     """Give a clear error for an input a 2-D convolution cannot take."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{layer_name} expects a torch.Tensor, got {type(x).__name__}")
+        raise TypeError(_("{layer} expects a torch.Tensor, got {type}").format(
+            layer=layer_name, type=type(x).__name__))
     if x.dim() not in (3, 4):
-        raise ValueError(f"{layer_name} expects input of shape (batch, channels, height, width) "
-                         f"or (channels, height, width); got shape {tuple(x.shape)}")
+        raise ValueError(_("{layer} expects input of shape (batch, channels, height, width) or "
+                           "(channels, height, width); got shape {shape}").format(
+            layer=layer_name, shape=tuple(x.shape)))
     if x.shape[-3] != in_channels:
-        raise ValueError(f"{layer_name} was built for in_channels={in_channels}, but the input "
-                         f"has {x.shape[-3]} channels (shape {tuple(x.shape)})")
+        raise ValueError(_("{layer} was built for in_channels={expected}, but the input has "
+                           "{found} channels (shape {shape})").format(
+            layer=layer_name, expected=in_channels, found=x.shape[-3], shape=tuple(x.shape)))
 
 
 class DepthwiseSeparableConv2d(nn.Module):
@@ -99,8 +103,8 @@ def to_standard_conv(layer: DepthwiseSeparableConv2d) -> nn.Conv2d:
     which is where its savings and its limits come from (notebook 02).
     """
     if not isinstance(layer, DepthwiseSeparableConv2d):
-        raise TypeError("to_standard_conv expects a DepthwiseSeparableConv2d, "
-                        f"got {type(layer).__name__}")
+        raise TypeError(_("to_standard_conv expects a DepthwiseSeparableConv2d, got {type}").format(
+            type=type(layer).__name__))
     dw, pw = layer.depthwise_conv, layer.pointwise_conv
     m, k = layer.in_channels, layer.depth_multiplier
     kh, kw = dw.kernel_size
@@ -134,7 +138,8 @@ def kernel_ranks(weight: torch.Tensor, rtol: float = 1e-5) -> list[int]:
     errors do not raise the rank. Notebook 02.
     """
     if weight.dim() != 4:
-        raise ValueError(f"expected a conv kernel of shape (N, M, kh, kw), got {tuple(weight.shape)}")
+        raise ValueError(_("expected a conv kernel of shape (N, M, kh, kw), got {shape}").format(
+            shape=tuple(weight.shape)))
     singular = torch.linalg.svdvals(_per_channel_matrices(weight.detach().double()))
     cutoff = rtol * singular.max().clamp(min=torch.finfo(torch.float64).tiny)
     return [int(n) for n in (singular > cutoff).sum(dim=1)]
@@ -151,11 +156,12 @@ def closest_separable(conv: nn.Conv2d, depth_multiplier: int = 1) -> DepthwiseSe
     when all ``kernel_ranks`` are <= K, and shows what is lost otherwise. Notebook 02.
     """
     if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"closest_separable expects an nn.Conv2d, got {type(conv).__name__}")
+        raise TypeError(_("closest_separable expects an nn.Conv2d, got {type}").format(
+            type=type(conv).__name__))
     if conv.groups != 1 or conv.dilation != (1, 1) or conv.padding_mode != "zeros":
-        raise ValueError("closest_separable needs a standard conv: groups=1, dilation=1, "
-                         f"zero padding; got groups={conv.groups}, dilation={conv.dilation}, "
-                         f"padding_mode={conv.padding_mode!r}")
+        raise ValueError(_("closest_separable needs a standard conv: groups=1, dilation=1, zero "
+                           "padding; got groups={groups}, dilation={dilation}, padding_mode={mode!r}")
+                         .format(groups=conv.groups, dilation=conv.dilation, mode=conv.padding_mode))
     k = checks.positive_int("depth_multiplier", depth_multiplier)
     n, m, kh, kw = conv.weight.shape
     layer = DepthwiseSeparableConv2d(m, n, (kh, kw), conv.stride, conv.padding,
