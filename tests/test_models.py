@@ -269,3 +269,22 @@ def test_block_options_refuse_what_they_cannot_build():
         ReferenceCNN("standard", act_between=True)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         ReferenceCNN(kernel_size=4)
+
+
+def test_the_block_figure_draws_every_operation_in_order():
+    from matplotlib.patches import FancyBboxPatch
+
+    from dwconv_utils.plots import plot_block_ops
+    from dwconv_utils.plots.blocks import OP_COLORS
+    from dwconv_utils.style import CHANNEL_COLORS
+    blocks = {"seed": ReferenceCNN(), "MobileNetV1": ReferenceCNN(batch_norm=True, act_between=True)}
+    fig = plot_block_ops(blocks)
+    ax = fig.axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 3 + 6
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.index("seed") > texts.index("MobileNetV1")  # the first block is drawn on top
+    assert "batchnorm" in texts and "depthwise\n3x3" in texts
+    assert not set(OP_COLORS.values()) & set(CHANNEL_COLORS)  # no channel red, green or blue
+    with pytest.raises(ValueError, match="at least one block"):
+        plot_block_ops({})

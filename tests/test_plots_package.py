@@ -28,7 +28,7 @@ FORMER_NAMES = [
 # Added since.
 NEW_NAMES = ["plot_signal_spread", "plot_budget_families", "plot_race", "plot_pixel_trace",
              "plot_separable_trace", "plot_sliding_window", "sweep_positions", "plot_groups",
-             "plot_protocol_curves"]
+             "plot_protocol_curves", "plot_block_ops"]
 FORBIDDEN = {"experiments", "train", "history", "results", "race"}
 
 

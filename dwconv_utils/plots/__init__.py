@@ -14,6 +14,7 @@ One module per topic, all re-exported here (``from dwconv_utils.plots import plo
 - ``drawing``: the helpers the others share (arrays, colour limits, bare axes, signed maps,
   kernels with their weights written in, arrows, stacked bars).
 """
+from .blocks import plot_block_ops
 from .budget import plot_budget_families
 from .cost import plot_cost_by_block, plot_cost_by_layer_pair, plot_cost_ratio_vs_channels
 from .drawing import MAP_INCHES, symmetric_limit
@@ -33,7 +34,7 @@ __all__ = [
     "plot_cost_ratio_vs_channels", "plot_cost_by_layer_pair", "plot_cost_by_block",
     "plot_histories", "plot_class_examples", "plot_seed_bands", "plot_first_steps",
     "plot_confusion_matrix", "plot_confident_mistakes", "plot_signal_spread", "plot_race",
-    "plot_protocol_curves",
+    "plot_protocol_curves", "plot_block_ops",
     "plot_time_shares", "plot_time_by_block", "plot_roofline", "plot_speed_settings",
     "plot_budget_families",
     "plot_pixel_trace", "plot_separable_trace", "plot_sliding_window", "sweep_positions", "plot_groups",
