@@ -8,9 +8,13 @@ difference excludes zero (``stats.verdict``).
 
 Pairing: two networks trained with the same seed share their data order, not
 their weights, and may have run on different machines, so comparisons between
-architectures use Welch's interval. Two initialisations of one architecture with
-the same seed draw the same random numbers, scaled differently: that pairing is
-real, and ``compare`` is told so by ``paired=True``.
+architectures use Welch's interval. Where two runs of one seed share more (the
+seed's Xavier and Xavier per group draw the same random numbers, scaled per
+layer), ``compare(..., paired=True)`` uses the paired interval.
+
+Devices: runs record where they ran (``Group.devices``); a comparison carries
+both sides' devices, so that a table can say when a GPU's runs (TF32
+convolutions by PyTorch's default) are set beside a CPU's.
 """
 from __future__ import annotations
 
@@ -46,6 +50,17 @@ class Group:
 
     def validations(self) -> dict[int, float]:
         return {s: r.validation.accuracy for s, r in sorted(self.results.items())}
+
+    @property
+    def devices(self) -> str:
+        """Where the seeds ran: "cpu", "cuda (TF32 convolutions)", or both, joined by " + "."""
+        found = set()
+        for result in self.results.values():
+            device = result.record["device"].split(":")[0]
+            if (result.record["machine"].get("tf32") or {}).get("convolutions"):
+                device = _("{device} (TF32 convolutions)").format(device=device)
+            found.add(device)
+        return " + ".join(sorted(found))
 
     def test_interval(self) -> stats.Interval:
         """Mean test accuracy over seeds with its 95% interval, in points."""
@@ -99,26 +114,32 @@ class Comparison:
     quantity: str          # a key: "test_accuracy", "steps", ...
     interval: stats.Interval
     verdict: str           # stats.VERDICTS, from first's side
+    devices: tuple = ()    # (first's, second's) devices, where known
 
 
 
 def compare(first: Group, second: Group, values: str = "tests", *, paired: bool = False,
-            scale: float = 100.0, quantity: str = "test_accuracy") -> Comparison:
+            scale: float = 100.0, quantity: str = "test_accuracy", seeds=None) -> Comparison:
     """first minus second in ``values`` ("tests" or "validations"), scaled to points by default;
-    paired by seed only where the pairing is real (``paired``), else Welch."""
+    paired by seed only where the pairing is real (``paired``), else Welch. ``seeds`` keeps only
+    those seeds: e.g. the ones no choice was made on (``protocol.SEEDS`` minus ``TUNING_SEEDS``),
+    to check a verdict for the winner's curse."""
     a, b = getattr(first, values)(), getattr(second, values)()
+    if seeds is not None:
+        a, b = ({s: v for s, v in d.items() if s in seeds} for d in (a, b))
     interval = (stats.paired_interval(a, b) if paired
                 else stats.welch_interval(list(a.values()), list(b.values()))).scaled(scale)
-    return Comparison(first.label, second.label, quantity, interval, stats.verdict(interval))
+    return Comparison(first.label, second.label, quantity, interval, stats.verdict(interval),
+                      (first.devices, second.devices))
 
 
 def compare_counts(first: Mapping[int, float | None], second: Mapping[int, float | None],
                    first_label: str, second_label: str, quantity: str) -> Comparison | None:
-    """first minus second in a count per seed (steps, seconds), Welch; None where a side has
-    fewer than two seeds that reached the quantity."""
-    a = [v for v in first.values() if v is not None]
-    b = [v for v in second.values() if v is not None]
-    if len(a) < 2 or len(b) < 2:
+    """first minus second in a count per seed (steps, seconds), Welch; None unless every seed of
+    both sides reached the quantity: leaving out the seeds that never got there would make the
+    slower side look faster (the table says how many reached it)."""
+    a, b = list(first.values()), list(second.values())
+    if any(v is None for v in a + b) or len(a) < 2 or len(b) < 2:
         return None
     interval = stats.welch_interval(a, b)
     return Comparison(first_label, second_label, quantity, interval, stats.verdict(interval))

@@ -1,4 +1,5 @@
-"""Initialising conv and linear weights: the seed's Xavier, and Xavier with fans per group.
+"""Initialising conv and linear weights: the seed's Xavier, Xavier with fans per group, He/Kaiming
+with fan-in or fan-out, and PyTorch's own default (``INITS``).
 
 ``nn.init.xavier_uniform_`` computes fan_in = weight.size(1) * k * k and
 fan_out = weight.size(0) * k * k. For a depthwise weight of shape

@@ -51,10 +51,10 @@ class ReferenceCNN(nn.Module):
     seed's, so BatchNorm is the only change. Notebook 04 tests whether it
     closes the separable model's gap.
 
-    ``init`` is "xavier" (the seed's ``nn.init.xavier_uniform_``) or
-    "xavier-per-group" (fans counted per group, ``init.init_weights``): it
-    changes only the depthwise kernels, which the seed's init makes about
-    sqrt((1 + M) / 2) times too small (notebook 04).
+    ``init`` is "xavier" (the seed's ``nn.init.xavier_uniform_``), "xavier-per-group"
+    (fans counted per group: it changes only the depthwise kernels, which the seed's
+    init makes about sqrt((1 + M) / 2) times too small), "kaiming-fan-in",
+    "kaiming-fan-out" or "pytorch-default" (``init.init_weights``, notebook 04).
 
     ``width`` (alpha, as MobileNet's width multiplier) scales the channels of
     conv1..conv6 (32, 64, 128 -> round(alpha * 32), ...; fc1's input follows).

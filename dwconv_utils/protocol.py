@@ -10,8 +10,9 @@ rests on runs made under these rules:
    not, a recipe) is made on it (``choose``); the test set gives the final
    numbers only, once, at the end of a schedule fixed in advance.
 2. **Equal tuning effort.** Each model family gets the same grid (peak
-   learning rate x BatchNorm on/off, one-cycle, ``GRID_EPOCHS`` epochs), the
-   winner chosen on the validation accuracy of ``TUNING_SEEDS``.
+   learning rate x BatchNorm on/off, one-cycle, ``GRID_EPOCHS`` epochs), each
+   point trained with ``TUNING_SEEDS``, the winner chosen on their validation
+   accuracy and then trained with all of ``SEEDS``.
 3. **Five seeds** (``SEEDS``) for every comparison; differences with 95%
    intervals and verdicts by ``stats``.
 4. **One clock.** Seconds that are compared come from one interleaved
@@ -287,14 +288,16 @@ def family_grid(family: str) -> list[tuple[Net, Training]]:
 
 
 def _studies() -> dict[str, list[Spec]]:
-    def specs(pairs, **options):
-        return [Spec(net, training, **options) for net, training in pairs]
+    def specs(pairs, seeds=TUNING_SEEDS):
+        return [Spec(net, training, seeds=seeds) for net, training in pairs]
 
+    # Every grid point is trained with the tuning seeds; only each winner with all of SEEDS.
     tuning = [s for family in FAMILIES for s in specs(family_grid(family))]
     blocks = [s for name in BLOCKS for s in specs(family_grid(name)) if s not in tuning]
     return {
-        # Every family's grid; each winner's 5 seeds are the runs its verdicts use.
         "tuning": tuning,
+        # Each family's validation winner with all five seeds: the runs its verdicts use.
+        "winners": [Spec(None, Tuned(family)) for family in FAMILIES],
         # The seed's code as written: all 60,000 training images, tested after every epoch.
         "seed-code": [Spec(Net(conv, init="xavier"), SEED_TRAINING, data="seed")
                       for conv in ("separable", "standard")],
@@ -303,7 +306,8 @@ def _studies() -> dict[str, list[Spec]]:
                  *(Spec(net, replace(SEED_TRAINING, epochs=INIT_EPOCHS)) for net in SHORT_INIT_NETS)],
         # The seed's init under the separable family's winning recipe.
         "tuned-seed-init": [Spec(None, Tuned("separable", (("init", "xavier"),)))],
-        "blocks": blocks,
+        # Inside the separable block (notebook 07): each variant's learning rates, then its winner.
+        "blocks": blocks + [Spec(None, Tuned(name)) for name in BLOCKS],
         # Each family's winner at other widths (notebook 06).
         "widths": [Spec(None, Tuned(family, (("width", w),))) for family, widths in WIDTHS.items()
                    for w in widths],
@@ -501,10 +505,12 @@ def plan(folder=None, studies: Sequence[str] | None = None,
             if match is not None and not re.search(match, run.key):
                 continue
             done = results.get(run.key, {})
-            missing = () if run.key in seen else tuple(
-                s for s in run.seeds if s not in done and (seeds is None or s in seeds))
-            seen.add(run.key)
-            rows.append(PlanRow(name, spec, run, missing))
+            # A (run, seed) listed by an earlier spec is not listed again.
+            missing = tuple(s for s in run.seeds if s not in done and (run.key, s) not in seen
+                            and (seeds is None or s in seeds))
+            listed = not missing and any(s not in done for s in run.seeds)
+            seen.update((run.key, s) for s in run.seeds)
+            rows.append(PlanRow(name, spec, run, missing, "listed above" if listed else ""))
     return rows
 
 
@@ -518,8 +524,8 @@ def format_plan(rows: list[PlanRow], clock: dict | None) -> str:
             continue
         hours = estimated_cpu_seconds(row.run, clock, row.missing) / 3600
         total += hours
-        state = "done" if not row.missing else f"{len(row.missing)} to run"
-        lines.append(f"{row.study:16} {state:9} {row.run.key:58} {hours:6.2f} CPU-h")
+        state = f"{len(row.missing)} to run" if row.missing else (row.note or "done")
+        lines.append(f"{row.study:16} {state:12} {row.run.key:58} {hours:6.2f} CPU-h")
     source = "the one clock" if clock else f"{ESTIMATED_MACS_PER_SECOND / 1e9:g} G mult-adds/s"
     lines.append(f"In all: {total:.1f} CPU-hours to go (2 threads, step times from {source}), "
                  f"and {waiting} specs waiting for the tuning runs or the clock.")
@@ -704,15 +710,24 @@ def train_packed(run: Run, seeds: Sequence[int], train, validation=None, test=No
     evaluations, diverged = [], [None] * k
     started = time.perf_counter()
 
+    # Images in each step of an epoch (the last batch may be short), to weight the epoch's loss.
+    batch_sizes = torch.tensor([min(bs, n - i * bs) for i in range(steps_per_epoch)],
+                               dtype=torch.float32, device=device)
+
     def evaluate_all(step: int, final: bool) -> None:
+        window = torch.arange(max(0, step - steps_per_epoch), step, device=device)
+        weights = batch_sizes[window % steps_per_epoch, None]
         point = {"step": step, "epoch": round(step / steps_per_epoch, 4),
-                 "train_loss": step_losses[max(0, step - steps_per_epoch):step].mean(0).tolist()
-                 if step else [None] * k}
+                 "train_loss": ((step_losses[window] * weights).sum(0) / weights.sum()).tolist()}
         for name, data in evaluation_sets.items():
             if name == "test" and not (final or run.data == "seed"):
                 continue
             accuracy, loss = evaluate_packed(packed, data, channels_last=channels_last)
             point[f"{name}_accuracy"], point[f"{name}_loss"] = accuracy, loss
+        # A model that diverged has no numbers from then on, as it would alone (it stops there).
+        for key, values in point.items():
+            if isinstance(values, list):
+                point[key] = [None if diverged[j] is not None else v for j, v in enumerate(values)]
         point["seconds"] = round(time.perf_counter() - started, 2)
         evaluations.append(point)
         if progress:
@@ -870,6 +885,7 @@ def run_missing(folder=None, studies: Sequence[str] | None = None, *, seeds: Seq
                                                          (str(device), threads, root, limit))
     else:
         _worker_start(str(device), threads, root, limit)
+    failed = True
     try:
         while True:
             rows = [r for r in plan(folder, studies, seeds, match) if r.run is not None and r.missing]
@@ -888,9 +904,11 @@ def run_missing(folder=None, studies: Sequence[str] | None = None, *, seeds: Seq
                     log(f"{key}: {len(paths)} seeds in {seconds:.0f} s")
             if not ran:
                 break
+        failed = False
     finally:
         if pool is not None:
-            pool.close()
+            # After an error or Ctrl-C, queued packs must not run on for hours: stop the workers.
+            pool.terminate() if failed else pool.close()
             pool.join()
     return written
 
@@ -931,7 +949,9 @@ def measure_clock(nets: Sequence[Net], folder=None, *, steps: int = 5, repeats: 
     folder = Path(folder) if folder is not None else default_folder()
     machine = machine_info()
     old = read_clock(folder)
-    same_machine = old is not None and old.get("machine", {}).get("cpu") == machine["cpu"]
+    # Times merge only with times of the very same machine and software (processor, cores,
+    # threads, platform, torch): anything else starts a new clock.
+    same_machine = old is not None and old.get("machine") == machine and old.get("batch_size") == batch_size
     clock = {"machine": machine, "batch_size": batch_size, "steps_per_sample": steps,
              "repeats": repeats,
              "measured_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

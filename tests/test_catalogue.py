@@ -2,7 +2,6 @@
 import ast
 import importlib
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -43,13 +42,31 @@ def test_a_changed_sentence_shows_as_stale(monkeypatch):
     assert any("zh_CN" in line and "A new sentence" in line and "findings.py:1" in line for line in found)
 
 
-def test_fields_must_match_the_english():
-    assert catalogue.fields("{first} is ahead by {difference:.2f} ({low:+.2f})") == {"first", "difference", "low"}
-    assert catalogue.fields("literal {{braces}} and {name!r}") == {"name"}
+def test_fields_must_match_the_english_spec_and_conversion_included():
+    assert catalogue.fields("{first} is ahead by {difference:.2f} ({low:+.2f})") == [
+        ("difference", ".2f", None), ("first", "", None), ("low", "+.2f", None)]
+    assert catalogue.fields("literal {{braces}} and {name!r}") == [("name", "", "r")]
+    assert catalogue.field_problem("{a:.2f} points", "{a:.2f} 个百分点") is None
+    assert "differ from the English" in catalogue.field_problem("{a:.2f} points", "{a:.1f} 个百分点")
+    assert "differ from the English" in catalogue.field_problem("{a} and {b}", "{a}")
+    assert "without a name" in catalogue.field_problem("{a}", "{} 和 {a}")
+    assert "Single '}'" in catalogue.field_problem("{a}", "{a}}")
+
+
+def test_a_compiled_catalogue_is_compared_by_meaning_not_bytes(tmp_path):
+    path = catalogue.po_path("zh_CN")
+    catalog = catalogue.read(path, "zh_CN")
+    (tmp_path / "x.mo").write_bytes(catalogue.mo_bytes(catalog))
+    assert catalogue.compiled_messages(tmp_path / "x.mo") == catalogue.po_messages(catalog)
+    entry = next(m for m in catalog if m.id == "yes")
+    entry.string = "对"
+    assert catalogue.compiled_messages(tmp_path / "x.mo") != catalogue.po_messages(catalog)
 
 
 def _user_facing_strings(module: str):
-    """String constants of two or more words, outside docstrings and outside _/N_/ngettext."""
+    """String constants of two or more words, outside docstrings and outside _/N_/ngettext; and
+    any _/N_/ngettext whose argument is not one plain string (an f-string or a sum is left out
+    of the catalogue by the extractor, and its words never get translated)."""
     tree = ast.parse(catalogue.module_path(module).read_text(encoding="utf-8"))
     skip = set()
     for node in ast.walk(tree):
@@ -57,6 +74,10 @@ def _user_facing_strings(module: str):
             if node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
                 skip.add(id(node.body[0].value))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in TRANSLATING:
+            for arg in node.args[:2 if node.func.id == "ngettext" else 1]:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)) and not (
+                        node.func.id == "_" and isinstance(arg, (ast.Subscript, ast.Name, ast.Attribute))):
+                    yield node.lineno, ast.unparse(arg)
             skip.update(id(n) for arg in node.args for n in ast.walk(arg))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
@@ -72,9 +93,10 @@ def test_no_user_facing_sentence_bypasses_the_catalogue(module):
 
 def test_the_bypass_check_finds_a_bare_sentence(tmp_path, monkeypatch):
     (tmp_path / "bare.py").write_text('"""Docstrings are fine."""\nx = _("wrapped is fine")\n'
-                                      'y = "a bare sentence"\nkey = "stable_key"\n')
+                                      'y = "a bare sentence"\nkey = "stable_key"\n'
+                                      'z = _(f"an f-string {x}")\nw = _(TEMPLATES[key])\n')
     monkeypatch.setattr(catalogue, "module_path", lambda module: tmp_path / "bare.py")
-    assert list(_user_facing_strings("bare")) == [(3, "a bare sentence")]
+    assert sorted(_user_facing_strings("bare")) == [(3, "a bare sentence"), (5, "f'an f-string {x}'")]
 
 
 def test_the_language_switch(chinese, monkeypatch):
@@ -90,6 +112,7 @@ def test_the_language_switch(chinese, monkeypatch):
 
 
 def test_the_compiled_catalogues_are_package_data():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["dwconv_utils"]
     package = ROOT / "dwconv_utils"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}

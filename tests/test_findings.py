@@ -66,7 +66,8 @@ def test_convergence_in_steps_and_on_the_one_clock(tmp_path):
     assert table.rows[0]["steps_0.05"] == "never" and table.rows[0]["reached_0.05"] == "0/3"
     with pytest.raises(LookupError, match="clock has no step time"):
         Fd.seconds({0: 1}, P.Net("standard"), clock)
-    assert Fd.compare_counts({0: 1, 1: None}, {0: 2, 1: 3}, "a", "b", "steps") is None
+    # A seed that never reached the target: no interval (the table says how many reached it).
+    assert Fd.compare_counts({0: 1, 1: None, 2: 2}, {0: 2, 1: 3}, "a", "b", "steps") is None
     counted = Fd.compare_counts({0: 100, 1: 110, 2: 105}, {0: 200, 1: 190, 2: 210}, "a", "b", "steps")
     assert counted.verdict == "behind" and "a gets there first" in Fd.say(counted, "steps")
 
@@ -116,3 +117,20 @@ def test_the_init_table_reads_each_epochs_validation(tmp_path):
     row = table.rows[0]
     assert row["init"] == "xavier" and row["epoch_1"].startswith("72.00 (") and row["epoch_3"].startswith("82.00 (")
     assert row["steps"] == "97" and table.labels["epoch_1"] == "validation % after epoch 1"
+
+
+def test_comparisons_carry_where_each_side_ran_and_can_leave_out_the_tuning_seeds(tmp_path):
+    a = _group(tmp_path, P.Net(), {s: 0.92 + 0.001 * s for s in range(5)})
+    b = _group(tmp_path, P.Net("standard"), {0: 0.99, 1: 0.99, 2: 0.90, 3: 0.901, 4: 0.902})
+    for seed in range(5):  # the standard runs ran on a GPU, with TF32 convolutions
+        path = P.result_path(tmp_path, b, seed)
+        record = json.loads(path.read_text())
+        record["device"], record["machine"] = "cuda", {"tf32": {"convolutions": True}}
+        path.write_text(json.dumps(record))
+    results = P.load_results(tmp_path)
+    sep, std = Fd.group(results, a, "separable"), Fd.group(results, b, "standard")
+    assert sep.devices == "cpu" and std.devices == "cuda (TF32 convolutions)"
+    everything = Fd.compare(sep, std)
+    assert everything.devices == ("cpu", "cuda (TF32 convolutions)") and everything.verdict == "level"
+    fresh = Fd.compare(sep, std, seeds=(2, 3, 4))  # the seeds no choice was made on
+    assert fresh.interval.n_first == 3 and fresh.verdict == "ahead"

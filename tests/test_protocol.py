@@ -67,6 +67,10 @@ def test_the_real_split_takes_1000_of_each_class():
     split = P.validation_split(labels)
     assert len(split.validation) == 10_000 and len(split.train) == 50_000
     assert torch.bincount(labels[split.validation]).tolist() == [1000] * 10
+    # The same split as every committed protocol run used (its digest is in each file).
+    committed = {P.read_result(path).record["data"]["split"]
+                 for path in sorted((P.default_folder() / "runs").glob("*__protocol-seed0.json"))[:5]}
+    assert committed == {split.digest}
 
 
 # --- choosing on validation only ------------------------------------------------------------------
@@ -169,13 +173,42 @@ def test_protocol_runs_see_the_test_set_once_and_the_seeds_code_every_epoch():
     assert record["final"]["validation_accuracy"] is None
 
 
-def test_a_diverging_model_is_recorded_and_does_not_touch_the_other():
-    run = P.Run(P.Net(), P.Training(1e9, "constant", epochs=None, steps=6, batch_size=32), "protocol", (0, 1))
-    records = P.train_packed(run, (0, 1), _tiny(), _tiny(40, 1), _tiny(40, 2))
-    assert any(r["diverged_at_step"] is not None for r in records)
-    for r in records:
-        if r["diverged_at_step"] is not None:
-            assert r["final"]["validation_accuracy"] is None and r["steps"] == r["diverged_at_step"]
+def test_a_diverging_model_is_recorded_and_does_not_touch_the_other(monkeypatch):
+    run = P.Run(P.Net(), P.Training(1e-3, "constant", epochs=None, steps=6, batch_size=32), "protocol", (0, 1))
+    alone = P.train_packed(run, (0,), _tiny(), _tiny(40, 1), _tiny(40, 2))[0]
+    real_model = P.Net.model
+
+    def broken_for_seed_1(net):
+        model = real_model(net)
+        if torch.initial_seed() == 1:  # train_packed seeds torch with each model's seed first
+            with torch.no_grad():
+                model.fc2.weight.fill_(float("inf"))
+        return model
+    monkeypatch.setattr(P.Net, "model", broken_for_seed_1)
+    healthy, broken = P.train_packed(run, (0, 1), _tiny(), _tiny(40, 1), _tiny(40, 2))
+    assert broken["diverged_at_step"] == 1 and broken["steps"] == 1
+    assert broken["final"]["validation_accuracy"] is None
+    assert all(point["validation_accuracy"] is None for point in broken["evaluations"])
+    # The healthy model trained as it does alone, untouched by its diverged neighbour.
+    assert healthy["diverged_at_step"] is None
+    assert healthy["step_losses"] == pytest.approx(alone["step_losses"], rel=1e-4)
+    assert healthy["final"]["validation_accuracy"] == alone["final"]["validation_accuracy"]
+
+
+def test_packed_training_equals_fit_with_a_short_last_batch():
+    from dwconv_utils import fit
+    images, labels = _tiny(100)  # 100 images in batches of 32: the fourth batch holds 4
+    run = P.Run(P.Net(init="xavier"), P.Training(1e-5, "constant", epochs=2, batch_size=32), "protocol", (3,))
+    record = P.train_packed(run, (3,), (images, labels), _tiny(40, 1))[0]
+    torch.manual_seed(3)
+    model = ReferenceCNN()
+    history = fit(model, (images, labels), _tiny(40, 1), 2, batch_size=32, lr=1e-5, seed=3,
+                  progress=False, live_plot=False)
+    assert len(record["step_losses"]) == len(history.step_losses) == 8
+    assert record["step_losses"] == pytest.approx(history.step_losses, rel=1e-3)
+    # The epoch's loss weights each step by its images, as fit's does.
+    assert record["evaluations"][-1]["train_loss"] == pytest.approx(history.epochs[-1].train_loss, rel=1e-4)
+    assert record["final"]["validation_accuracy"] == pytest.approx(history.epochs[-1].test_accuracy)
 
 
 # --- specs, plans and files -----------------------------------------------------------------------
@@ -192,8 +225,12 @@ def test_training_lengths_and_keys():
     assert P.Net("standard", init="xavier").key == "standard-init-xavier"
 
 
-def test_every_study_is_made_of_runs_with_five_seeds_and_the_grids_are_equal():
-    assert all(spec.seeds == P.SEEDS for specs in P.STUDIES.values() for spec in specs)
+def test_grids_train_the_tuning_seeds_winners_all_five_and_the_grids_are_equal():
+    for name, specs in P.STUDIES.items():
+        for spec in specs:
+            grid_point = name in ("tuning", "blocks") and not isinstance(spec.training, P.Tuned)
+            assert spec.seeds == (P.TUNING_SEEDS if grid_point else P.SEEDS), (name, spec)
+    assert {s.training.family for s in P.STUDIES["winners"]} == set(P.FAMILIES)
     grids = {family: [(net.batch_norm, t) for net, t in P.family_grid(family)] for family in P.FAMILIES}
     assert len({tuple(g) for g in grids.values()}) == 1  # the same grid for every family
     assert len(grids["separable"]) == 2 * len(P.GRID_LRS)
@@ -238,17 +275,20 @@ def test_specs_follow_the_validation_winner_and_the_clock(tmp_path):
 
 def test_the_plan_counts_what_is_missing_and_its_cpu_hours(tmp_path):
     _fake_tuning(tmp_path, "separable")
-    rows = P.plan(tmp_path, ["tuning"])
-    separable = [r for r in rows if r.run.net.conv == "separable" and r.run.net.head == "flatten"]
-    assert all(r.missing == (2, 3, 4) for r in separable)
-    assert P.plan(tmp_path, ["tuning"], seeds=(0, 1), match="^separable-bn__")[0].missing == ()
-    clock = {"seconds_per_step": {"separable": 0.05}}
+    rows = P.plan(tmp_path, ["tuning", "winners"])
+    separable = [r for r in rows if r.run is not None and r.run.net.conv == "separable"
+                 and r.run.net.head == "flatten"]
+    # The grid is done at the tuning seeds; only the winner (BatchNorm, 0.004) needs 2, 3, 4.
+    assert [(r.study, r.missing) for r in separable if r.missing] == [("winners", (2, 3, 4))]
+    assert separable[-1].run.net.batch_norm and separable[-1].run.training.lr == 0.004
+    clock = {"seconds_per_step": {"separable-bn": 0.05}}
     text = P.format_plan(rows, clock)
-    # 3 seeds x 15 epochs x 391 steps x 0.05 s for each of the 4 clocked separable runs.
-    clocked = [r for r in separable if r.run.net.key == "separable"]
-    hours = sum(P.estimated_cpu_seconds(r.run, clock, r.missing) for r in clocked) / 3600
-    assert len(clocked) == 4 and hours == pytest.approx(4 * 3 * 15 * 391 * 0.05 / 3600)
-    assert f"{hours / 4:6.2f} CPU-h" in text and "CPU-hours to go" in text
+    # 3 seeds x 15 epochs x 391 steps x 0.05 s.
+    hours = P.estimated_cpu_seconds(separable[-1].run, clock, separable[-1].missing) / 3600
+    assert hours == pytest.approx(3 * 15 * 391 * 0.05 / 3600)
+    assert f"{hours:6.2f} CPU-h" in text and "CPU-hours to go" in text
+    # The grid point that won is listed once with its seeds to go, not twice.
+    assert sum(1 for r in rows if r.run is not None and r.run.key == separable[-1].run.key and r.missing) == 1
     widths = [r for r in P.plan(tmp_path, ["widths"]) if r.run is not None]
     assert {r.run.net.width for r in widths} == set(P.WIDTHS["separable"])
     assert all(r.run.net.batch_norm and r.run.training.lr == 0.004 for r in widths)

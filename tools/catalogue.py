@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
+import string
 import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,6 @@ from dwconv_utils.i18n import CATALOGUED, DOMAIN, LANGUAGES, LOCALE_DIR  # noqa:
 
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
-FIELD = re.compile(r"(?<!\{)\{([a-zA-Z_][a-zA-Z_0-9]*)")
 
 
 def module_path(module: str) -> Path:
@@ -77,9 +76,31 @@ def write(catalog: Catalog, path: Path, **options) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def fields(message) -> set[str]:
+def fields(message) -> list[tuple[str, str, str | None]]:
+    """The replacement fields of a template as (name, format spec, conversion), sorted: a
+    translation must keep every one, spec and conversion included, or ``.format`` breaks or
+    prints other numbers. A field with no name ("{}", "{0}") is refused: templates name theirs.
+    Unbalanced braces raise ``ValueError``."""
     texts = message if isinstance(message, (tuple, list)) else (message,)
-    return {name for text in texts if text for name in FIELD.findall(text)}
+    found = set()
+    for text in texts:
+        for _literal, name, spec, conversion in string.Formatter().parse(text or ""):
+            if name is None:
+                continue
+            if not name or name.isdigit():
+                raise ValueError(f"{text!r} has a field without a name ({{{name}}}); name it")
+            found.add((name, spec or "", conversion))
+    return sorted(found, key=lambda f: (f[0], f[1], f[2] or ""))
+
+
+def field_problem(message_id, translation) -> str | None:
+    """Why a translation's fields do not match its template's, or None."""
+    try:
+        if fields(translation) != fields(message_id):
+            return (f"fields {fields(translation)} differ from the English {fields(message_id)}")
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def problems() -> list[str]:
@@ -112,15 +133,29 @@ def problems() -> list[str]:
                 found.append(f"{path.name} ({language}): fuzzy (the English changed) {message_id!r} at {where}")
             elif not (all(message.string) if isinstance(message.string, (tuple, list)) else message.string):
                 found.append(f"{path.name} ({language}): untranslated {message_id!r} at {where}")
-            elif fields(message.string) != fields(message_id):
-                found.append(f"{path.name} ({language}): fields {sorted(fields(message.string))} differ "
-                             f"from the English {sorted(fields(message_id))} in {message_id!r}")
+            elif (problem := field_problem(message_id, message.string)) is not None:
+                found.append(f"{path.name} ({language}): {problem} in {message_id!r}")
         for message_id in sorted(set(entries) - ids, key=str):
             found.append(f"{path.name} ({language}): obsolete {message_id!r} (run update)")
         compiled = path.with_suffix(".mo")
-        if not compiled.exists() or compiled.read_bytes() != mo_bytes(catalog):
+        if not compiled.exists() or compiled_messages(compiled) != po_messages(catalog):
             found.append(f"{compiled.relative_to(ROOT)}: not compiled from the .po (run compile)")
     return found
+
+
+def compiled_messages(path: Path) -> dict:
+    """What a .mo file translates (its header left out): compared by meaning, not bytes, since
+    each Babel version writes its own name into the file."""
+    with path.open("rb") as handle:
+        return po_messages(read_mo(handle))
+
+
+def po_messages(catalog: Catalog) -> dict:
+    """{template: translation} of a catalogue's translated, non-fuzzy entries."""
+    return {message.id if isinstance(message.id, str) else tuple(message.id):
+            message.string if isinstance(message.string, str) else tuple(message.string)
+            for message in catalog if message.id and not message.fuzzy and message.string
+            and (isinstance(message.string, str) or all(message.string))}
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
