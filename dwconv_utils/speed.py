@@ -240,6 +240,91 @@ def diagnose_depthwise(points, roof_gflops: float, bandwidth_gbs: float,
     return Diagnosis(limit, memory_share, compute_share, work_gain, thread_gain)
 
 
+OP_KINDS = ("standard", "depthwise", "pointwise", "linear", "pooling", "activation",
+            "batchnorm", "loss", "optimizer", "other")
+_OP_NAMES = (  # (kind, words in a top-level profiler event's name), the first match wins
+    ("batchnorm", ("batch_norm", "BatchNorm")), ("pooling", ("pool", "Pool")),
+    ("activation", ("relu", "Relu", "selu", "Selu", "elu", "Elu", "threshold", "clamp_min")),
+    ("linear", ("linear", "Addmm", "addmm", "TBackward", "MmBackward")),
+    ("loss", ("cross_entropy", "LogSoftmax", "NllLoss", "log_softmax", "nll_loss")),
+    ("optimizer", ("Optimizer.", "_foreach", "AccumulateGrad")),
+)
+
+
+def conv_kind_from_shapes(input_shape, weight_shape) -> str:
+    """"standard", "depthwise" or "pointwise" from a convolution's input and weight shapes
+    (N, C/groups, kh, kw): one input channel per filter on a multi-channel input is depthwise."""
+    channels, per_filter, kh, kw = input_shape[1], weight_shape[1], weight_shape[2], weight_shape[3]
+    if per_filter == 1 and channels > 1:
+        return "depthwise"
+    return "pointwise" if (kh, kw) == (1, 1) else "standard"
+
+
+def _event_kind(event) -> str:
+    name = event.name
+    if "onvolution" in name or name in ("aten::conv2d", "aten::conv1d", "aten::conv3d"):
+        waiting = [event]
+        while waiting:  # the first event below with an input's and a weight's shapes
+            found = waiting.pop(0)
+            shapes = [s for s in found.input_shapes if s]
+            if found.name == "aten::convolution_backward":
+                shapes = shapes[1:]  # (grad_output, input, weight, ...)
+            if len(shapes) >= 2 and len(shapes[0]) == 4 and len(shapes[1]) == 4:
+                return conv_kind_from_shapes(shapes[0], shapes[1])
+            waiting += list(found.cpu_children)
+        return "other"
+    return next((kind for kind, words in _OP_NAMES if any(w in name for w in words)), "other")
+
+
+class OpKindTimes(Table):
+    """Milliseconds per call by kind of operation (``OP_KINDS``), with each kind's share."""
+
+    title = "Where the time goes, by kind of operation"
+
+    def __init__(self, seconds: dict, description: str = ""):
+        self.seconds, self.description = seconds, description
+        self.total = sum(seconds.values())
+        rows = [{"kind": kind, "ms": f"{1e3 * value:.2f}", "share %": f"{100 * value / self.total:.1f}"}
+                for kind, value in seconds.items() if value > 0]
+        super().__init__(["kind", "ms", "share %"], rows, numeric=("ms", "share %"),
+                         totals={"kind": "total", "ms": f"{1e3 * self.total:.2f}", "share %": "100.0"})
+
+    def share(self, kinds) -> float:
+        """The share of the total taken by ``kinds`` (one kind or several)."""
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        return sum(self.seconds.get(k, 0.0) for k in kinds) / self.total
+
+
+def op_kind_times(step, repeats: int = 5, warmup: int = 2, description: str = "") -> OpKindTimes:
+    """Run ``step`` (a training step or a forward pass, as a function of no arguments) under
+    PyTorch's profiler and add up its time by kind of operation: each convolution kind (from its
+    shapes), Linear, pooling, activations, BatchNorm, the loss, the optimizer, and the rest
+    (notebook 05's Amdahl section). Times are per call, averaged over ``repeats`` calls; the
+    profiler adds a little to every operation, so compare shares and models, not milliseconds
+    with an unprofiled clock."""
+    from torch.profiler import ProfilerActivity, profile
+    repeats = checks.positive_int("repeats", repeats)
+    for _ in range(checks.non_negative_int("warmup", warmup)):
+        step()
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as profiler:
+        for _ in range(repeats):
+            step()
+    seconds = dict.fromkeys(OP_KINDS, 0.0)
+    for event in profiler.events():
+        if event.cpu_parent is None:
+            seconds[_event_kind(event)] += event.cpu_time_total / 1e6 / repeats
+    return OpKindTimes(seconds, description)
+
+
+def amdahl_speedup(times: OpKindTimes, conv_ratio: float,
+                   conv_kinds=("standard", "depthwise", "pointwise")) -> float:
+    """The speed-up if the convolutions' time shrank by ``conv_ratio`` (their FLOP ratio) and
+    everything else took as long as before: total / (rest + convs x ratio) (Amdahl's law)."""
+    conv_ratio = checks.positive_number("conv_ratio", conv_ratio)
+    convs = sum(times.seconds.get(k, 0.0) for k in conv_kinds)
+    return times.total / (times.total - convs + convs * conv_ratio)
+
+
 def device_speed_folder() -> Path:
     """``results/speed``: notebook 05's measurements made on other devices (tools/device_speed.py)."""
     return Path(__file__).resolve().parent.parent / "results" / "speed"

@@ -3,6 +3,7 @@ from fractions import Fraction
 
 import pytest
 import torch
+from torch import nn
 
 from dwconv_utils import ReferenceCNN, cost_table, mobilenet_v1
 from dwconv_utils.speed import (BETWEEN_LAYERS, OTHER_LAYERS, bytes_moved, copy_bandwidth,
@@ -158,3 +159,46 @@ def test_the_device_speed_table_reads_a_device_file(tmp_path):
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(ValueError, match="not a device speed file"):
         device_speed_table(tmp_path / "bad.json")
+
+
+# --- Amdahl: time by kind of operation ------------------------------------------------------------
+
+def test_conv_kinds_from_shapes():
+    from dwconv_utils.speed import conv_kind_from_shapes
+    assert conv_kind_from_shapes((8, 32, 14, 14), (32, 1, 3, 3)) == "depthwise"
+    assert conv_kind_from_shapes((8, 32, 14, 14), (64, 32, 1, 1)) == "pointwise"
+    assert conv_kind_from_shapes((8, 32, 14, 14), (64, 32, 3, 3)) == "standard"
+    # The seed's conv1 reads one channel with one-channel filters: a standard conv, not depthwise.
+    assert conv_kind_from_shapes((8, 1, 28, 28), (32, 1, 3, 3)) == "standard"
+
+
+def test_time_by_kind_covers_every_kind_of_a_known_model_and_adds_up():
+    import torch.nn.functional as F
+    from dwconv_utils.speed import OP_KINDS, op_kind_times
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.Conv2d(8, 16, 1), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(16 * 4 * 4, 10))
+    optimizer = torch.optim.Adam(model.parameters())
+    x, y = torch.randn(4, 3, 8, 8), torch.randint(0, 10, (4,))
+
+    def step():
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    times = op_kind_times(step, repeats=2, warmup=1)
+    assert set(times.seconds) == set(OP_KINDS)
+    for kind in ("standard", "depthwise", "pointwise", "linear", "pooling", "activation",
+                 "batchnorm", "loss", "optimizer"):
+        assert times.seconds[kind] > 0, kind
+    assert sum(times.share(k) for k in OP_KINDS) == pytest.approx(1.0)
+    assert times.share(OP_KINDS) == pytest.approx(1.0)
+    assert times.share("other") < 0.5  # nearly everything is put in its place
+
+
+def test_amdahls_law_on_synthetic_times():
+    from dwconv_utils.speed import OpKindTimes, amdahl_speedup
+    times = OpKindTimes({"standard": 0.06, "pooling": 0.03, "other": 0.01})
+    # Convs 60% of 100 ms shrink 7.2x: 0.1 / (0.04 + 0.06 / 7.2) = 2.07x, not 7.2x.
+    assert amdahl_speedup(times, 1 / 7.2) == pytest.approx(0.1 / (0.04 + 0.06 / 7.2))
+    assert amdahl_speedup(times, 1.0) == pytest.approx(1.0)
+    assert times.rows[0]["share %"] == "60.0" and times.totals["ms"] == "100.00"
