@@ -57,7 +57,13 @@ class Table:
         self.rows = rows
         self.totals = totals or {}
         self._numeric = set(numeric)
-        self.labels = {c: (labels or {}).get(c, c) for c in self.columns}
+        self._labels = dict(labels or {})
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """{column key: heading shown}, for the columns as they are now (a column added later
+        shows its key)."""
+        return {c: self._labels.get(c, c) for c in self.columns}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -72,7 +78,8 @@ class Table:
 
     def __str__(self) -> str:
         body, foot = self._cells()
-        heads = [self.labels[c] for c in self.columns]
+        labels = self.labels
+        heads = [labels[c] for c in self.columns]
         widths = [display_width(h) for h in heads]
         for line in body + ([foot] if foot else []):
             widths = [max(w, display_width(cell)) for w, cell in zip(widths, line)]
@@ -109,7 +116,8 @@ class Table:
             return "<tr>" + "".join(parts) + "</tr>"
 
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        head = row_html([self.labels[c] for c in self.columns], "th")
+        labels = self.labels
+        head = row_html([labels[c] for c in self.columns], "th")
         rows = "".join(row_html(r) for r in body)
         tail = row_html(foot, "td", "font-weight:bold;border-top:2px solid;") if foot else ""
         return f"<table>{caption}<thead>{head}</thead><tbody>{rows}{tail}</tbody></table>"

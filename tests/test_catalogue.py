@@ -144,3 +144,9 @@ def test_argument_errors_speak_the_readers_language(chinese):
     set_language("en")
     with pytest.raises(ValueError, match=r"^epochs must be a positive integer \(>= 1\), got 0$"):
         checks.positive_int("epochs", 0)
+
+
+def test_a_column_added_after_the_table_is_made_shows_its_key():
+    table = Table(["a"], [{"a": 1, "b": 2}], labels={"a": "A"})
+    table.columns.insert(1, "b")
+    assert str(table).splitlines()[0].split() == ["A", "b"] and table.labels == {"a": "A", "b": "b"}
