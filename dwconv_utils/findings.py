@@ -18,7 +18,6 @@ convolutions by PyTorch's default) are set beside a CPU's.
 """
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import dataclass
 from typing import Mapping, Sequence

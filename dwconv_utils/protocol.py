@@ -36,7 +36,6 @@ import functools
 import hashlib
 import json
 import math
-import os
 import re
 import time
 from collections import OrderedDict
@@ -53,8 +52,7 @@ from .device import keep_cpu_memory_for_reuse
 from .files import write_atomically
 from .layers import DepthwiseSeparableConv2d
 from .models import ReferenceCNN
-from .train import (DEFAULT_BATCH_SIZE, SCHEDULES, TrainingDiverged, check_data, prepare_images,
-                    scheduled_lr)
+from .train import DEFAULT_BATCH_SIZE, SCHEDULES, check_data, prepare_images, scheduled_lr
 
 PROTOCOL_VERSION = 1
 SEEDS = (0, 1, 2, 3, 4)
