@@ -162,12 +162,12 @@ def _points(interval: stats.Interval) -> str:
 
 
 def tuning_table(results, families: Sequence[str]) -> Table:
-    """Each family's grid: mean validation accuracy of the tuning seeds per candidate, and the
-    winner marked. Test accuracy is not shown: nothing was chosen by it."""
+    """Each family's grid (extended past an edge winner): mean validation accuracy of the
+    tuning seeds per candidate, and the winner marked. Test accuracy is not shown: nothing was chosen by it."""
     rows = []
     for family in families:
         net, training = protocol.winner(family, results)
-        for candidate, train in protocol.family_grid(family):
+        for candidate, train in protocol.tuning_points(family, results)[0]:
             found = results.get(protocol.Run(candidate, train, "protocol", protocol.SEEDS).key, {})
             tuning = [found[s].validation.accuracy for s in protocol.TUNING_SEEDS if s in found]
             rows.append({"family": family,

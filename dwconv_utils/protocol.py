@@ -60,6 +60,9 @@ TUNING_SEEDS = (0, 1)
 VALIDATION_SIZE = 10_000
 SPLIT_KEY = "dwconv-validation-v1"
 GRID_LRS = (0.001, 0.002, 0.004, 0.008)
+# A winner at an end of the learning rates may not be the best: the grid then grows one doubling
+# (or halving) past it, at the winner's BatchNorm setting, at most this many times per end.
+GRID_EDGE_STEPS = 2
 GRID_EPOCHS = 15
 DATA_MODES = ("protocol", "seed")
 # CPU throughput used to estimate a plan's CPU-hours before the clock is measured: about what
@@ -210,6 +213,15 @@ class Tuned:
 
 
 @dataclass(frozen=True)
+class Extension:
+    """The ``step``-th grid point past the end of the learning rates where the family's
+    winner sits (``tuning_points``); nothing to run once the winner is inside the grid."""
+
+    family: str
+    step: int
+
+
+@dataclass(frozen=True)
 class Spec:
     """One setting trained with several seeds: a network and its training, or a ``Tuned``."""
 
@@ -291,6 +303,8 @@ def _studies() -> dict[str, list[Spec]]:
 
     # Every grid point is trained with the tuning seeds; only each winner with all of SEEDS.
     tuning = [s for family in FAMILIES for s in specs(family_grid(family))]
+    tuning += [Spec(None, Extension(family, k), seeds=TUNING_SEEDS)
+               for family in FAMILIES for k in range(1, GRID_EDGE_STEPS + 1)]
     blocks = [s for name in BLOCKS for s in specs(family_grid(name)) if s not in tuning]
     return {
         "tuning": tuning,
@@ -430,21 +444,72 @@ class NotReady(Exception):
     """A spec that follows a winner, or the clock, whose runs are not all there yet."""
 
 
-def winner(family: str, results: Mapping[str, Mapping[int, Result]]) -> tuple[Net, Training]:
-    """The family's grid point chosen on validation (``choose`` over ``TUNING_SEEDS``)."""
-    candidates = {}
+def _past_edge(points: Sequence[tuple[Net, Training]], best: tuple[Net, Training]):
+    """The grid point one step past ``best`` when it has the highest (lowest) learning rate
+    tried at its BatchNorm setting, within ``GRID_EDGE_STEPS``; None when it is inside."""
+    net, training = best
+    tried = [t.lr for n, t in points if n == net]
+    if training.lr == max(tried) and training.lr < GRID_LRS[-1] * 2 ** GRID_EDGE_STEPS:
+        return net, replace(training, lr=training.lr * 2)
+    if training.lr == min(tried) and training.lr > GRID_LRS[0] / 2 ** GRID_EDGE_STEPS:
+        return net, replace(training, lr=training.lr / 2)
+    return None
+
+
+def tuning_points(family: str, results: Mapping[str, Mapping[int, Result]]):
+    """(points, extensions, settled): the family's grid points with the tuning seeds done,
+    grid and extensions; the extension points the winner has asked for so far (each one past
+    the winner of the points before it, trained or still to train); and whether the winner is
+    known (no extension waits). ``NotReady`` while the fixed grid is not done."""
+    points, extensions = [], []
     for net, training in family_grid(family):
-        key = Run(net, training, "protocol", SEEDS).key
-        found = results.get(key, {})
-        if not all(s in found for s in TUNING_SEEDS):
-            raise NotReady(f"{family}: {key} lacks tuning seeds")
-        candidates[(net, training)] = [found[s].validation for s in TUNING_SEEDS]
-    return choose(candidates)
+        if not _has_tuning_seeds(results, net, training):
+            raise NotReady(f"{family}: {Run(net, training, 'protocol', SEEDS).key} lacks tuning seeds")
+        points.append((net, training))
+    if family not in FAMILIES:  # the block variants keep their fixed grid
+        return points, extensions, True
+    while True:
+        step = _past_edge(points, _choose_points(points, results))
+        if step is None:
+            return points, extensions, True
+        extensions.append(step)
+        if not _has_tuning_seeds(results, *step):
+            return points, extensions, False
+        points.append(step)
 
 
-def resolve(spec: Spec, results: Mapping[str, Mapping[int, Result]], clock: dict | None) -> Run:
+def _has_tuning_seeds(results, net: Net, training: Training) -> bool:
+    found = results.get(Run(net, training, "protocol", SEEDS).key, {})
+    return all(s in found for s in TUNING_SEEDS)
+
+
+def _choose_points(points, results):
+    return choose({(net, training): [results[Run(net, training, "protocol", SEEDS).key][s].validation
+                                     for s in TUNING_SEEDS] for net, training in points})
+
+
+def winner(family: str, results: Mapping[str, Mapping[int, Result]]) -> tuple[Net, Training]:
+    """The family's grid point chosen on validation (``choose`` over ``TUNING_SEEDS``), the grid
+    extended past an edge winner (``tuning_points``)."""
+    points, extensions, settled = tuning_points(family, results)
+    if not settled:
+        net, training = extensions[-1]
+        raise NotReady(f"{family}: its winner sits at the grid's edge; "
+                       f"{Run(net, training, 'protocol', SEEDS).key} lacks tuning seeds")
+    return _choose_points(points, results)
+
+
+def resolve(spec: Spec, results: Mapping[str, Mapping[int, Result]], clock: dict | None) -> Run | None:
     """The ``Run`` a spec stands for; ``NotReady`` where it follows a winner or the clock
-    that is not known yet."""
+    that is not known yet; None for an ``Extension`` the winner does not need."""
+    if isinstance(spec.training, Extension):
+        points, extensions, settled = tuning_points(spec.training.family, results)
+        if len(extensions) >= spec.training.step:
+            net, training = extensions[spec.training.step - 1]
+            return Run(net, training, spec.data, spec.seeds)
+        if settled:
+            return None
+        raise NotReady(f"{spec.training.family}: extension {spec.training.step - 1} first")
     if not isinstance(spec.training, Tuned):
         return Run(spec.net, spec.training, spec.data, spec.seeds)
     tuned = spec.training
@@ -500,6 +565,9 @@ def plan(folder=None, studies: Sequence[str] | None = None,
             except NotReady as waiting:
                 rows.append(PlanRow(name, spec, None, spec.seeds, f"waits: {waiting}"))
                 continue
+            if run is None:
+                rows.append(PlanRow(name, spec, None, (), "not needed: the winner is inside the grid"))
+                continue
             if match is not None and not re.search(match, run.key):
                 continue
             done = results.get(run.key, {})
@@ -517,8 +585,8 @@ def format_plan(rows: list[PlanRow], clock: dict | None) -> str:
     lines, total, waiting = [], 0.0, 0
     for row in rows:
         if row.run is None:
-            waiting += 1
-            lines.append(f"{row.study:16} (waits)  {row.note}")
+            waiting += bool(row.missing)
+            lines.append(f"{row.study:16} {'(waits)' if row.missing else '(none)':8} {row.note}")
             continue
         hours = estimated_cpu_seconds(row.run, clock, row.missing) / 3600
         total += hours

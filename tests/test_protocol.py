@@ -273,6 +273,43 @@ def test_specs_follow_the_validation_winner_and_the_clock(tmp_path):
     assert run.training.steps == 1500 and run.training.epochs is None and run.training.lr == 0.002
 
 
+def test_a_winner_at_the_grids_edge_grows_the_grid_past_it(tmp_path):
+    # The top learning rate with BatchNorm wins the fixed grid: 0.016 must be tried first.
+    _fake_tuning(tmp_path, "separable", best=(True, P.GRID_LRS[-1]))
+    results = P.load_results(tmp_path)
+    with pytest.raises(P.NotReady, match="edge.*separable-bn__one-cycle-0.016-15ep"):
+        P.winner("separable", results)
+    step1, step2 = (P.Spec(None, P.Extension("separable", k), seeds=P.TUNING_SEEDS) for k in (1, 2))
+    run = P.resolve(step1, results, None)
+    assert run.net == P.Net(batch_norm=True) and run.training == P.Training(0.016)
+    with pytest.raises(P.NotReady, match="extension 1 first"):
+        P.resolve(step2, results, None)
+    rows = [r for r in P.plan(tmp_path, ["tuning"]) if r.run is not None and r.missing]
+    assert [r.run.key for r in rows if r.run.net.head == "flatten" and r.run.net.conv == "separable"] \
+        == ["separable-bn__one-cycle-0.016-15ep__protocol"]
+    # 0.016 scores worse on validation: the winner is 0.008, inside the grown grid; no step 2.
+    for seed in P.TUNING_SEEDS:
+        _write_fake(tmp_path, run, seed, 0.92, test=0.99)
+    results = P.load_results(tmp_path)
+    assert P.winner("separable", results) == (P.Net(batch_norm=True), P.Training(0.008))
+    assert P.resolve(step2, results, None) is None
+    assert P.tuning_points("separable", results)[0][-1] == (P.Net(batch_norm=True), P.Training(0.016))
+    # Had 0.016 won, 0.032 would be next, and no further than GRID_EDGE_STEPS doublings.
+    for seed in P.TUNING_SEEDS:
+        _write_fake(tmp_path, run, seed, 0.95)
+    results = P.load_results(tmp_path)
+    assert P.resolve(step2, results, None).training == P.Training(0.032)
+    for seed in P.TUNING_SEEDS:
+        _write_fake(tmp_path, P.resolve(step2, results, None), seed, 0.96)
+    results = P.load_results(tmp_path)
+    assert P.winner("separable", results)[1] == P.Training(0.032)
+    # An interior winner grows nothing.
+    _fake_tuning(tmp_path / "inside", "standard", best=(True, 0.004))
+    inside = P.load_results(tmp_path / "inside")
+    assert P.tuning_points("standard", inside)[1:] == ([], True)
+    assert P.resolve(P.Spec(None, P.Extension("standard", 1)), inside, None) is None
+
+
 def test_the_plan_counts_what_is_missing_and_its_cpu_hours(tmp_path):
     _fake_tuning(tmp_path, "separable")
     rows = P.plan(tmp_path, ["tuning", "winners"])
