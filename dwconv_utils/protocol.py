@@ -945,6 +945,7 @@ def run_missing(folder=None, studies: Sequence[str] | None = None, *, seeds: Seq
     deadline = time.time() + deadline_seconds if deadline_seconds else None
     written: list[str] = []
     clock = read_clock(folder)
+    on_gpu = torch.device(device).type == "cuda"
     pool = None
     if workers > 1:
         pool = multiprocessing.get_context("spawn").Pool(workers, _worker_start,
@@ -957,9 +958,12 @@ def run_missing(folder=None, studies: Sequence[str] | None = None, *, seeds: Seq
             rows = [r for r in plan(folder, studies, seeds, match) if r.run is not None and r.missing]
             if not rows or (deadline is not None and time.time() > deadline):
                 break
+            # On a CPU seeds train one by one anyway (run_pack): one job per seed lets the
+            # workers share a spec's seeds instead of one worker taking them all.
+            jobs = [(folder, r.run, pack, command, deadline) for r in rows
+                    for pack in ([r.missing] if on_gpu else [(s,) for s in r.missing])]
             # Longest first, so that no long pack starts last and holds up the next round.
-            rows.sort(key=lambda r: -estimated_cpu_seconds(r.run, clock, r.missing))
-            jobs = [(folder, r.run, r.missing, command, deadline) for r in rows]
+            jobs.sort(key=lambda job: -estimated_cpu_seconds(job[1], clock, job[2]))
             log(f"round: {len(jobs)} packs, {sum(len(j[2]) for j in jobs)} runs")
             ran = 0
             finished = pool.imap_unordered(_worker_run, jobs) if pool else map(_worker_run, jobs)
