@@ -144,6 +144,20 @@ def compare_counts(first: Mapping[int, float | None], second: Mapping[int, float
     return Comparison(first_label, second_label, quantity, interval, stats.verdict(interval))
 
 
+def compare_steps(first: Group, second: Group, target: float) -> Comparison | None:
+    """first minus second in steps until the smoothed training loss reaches ``target``
+    (``compare_counts``: None unless every seed of both got there)."""
+    return compare_counts(first.steps_to_loss(target), second.steps_to_loss(target),
+                          first.label, second.label, "steps")
+
+
+def compare_seconds(first: Group, second: Group, target: float, clock: Mapping) -> Comparison | None:
+    """As ``compare_steps``, in seconds of training on the one clock's machine (``seconds``)."""
+    return compare_counts(seconds(first.steps_to_loss(target), first.run.net, clock),
+                          seconds(second.steps_to_loss(target), second.run.net, clock),
+                          first.label, second.label, "seconds")
+
+
 def seconds(steps: Mapping[int, int | None], net: protocol.Net, clock: Mapping) -> dict[int, float | None]:
     """Steps turned into seconds of training on the one clock's machine (its step time for
     ``net``); never from the runs' own times, which depend on where they ran."""
@@ -242,6 +256,38 @@ def init_table(groups: Sequence[Group], epochs: Sequence[int] = (1, 3), target: 
     columns = list(rows[0])
     return _titled(Table(columns, rows, numeric=tuple(columns[2:]), labels=labels),
                    _("How each initialisation starts: the seed's training (Adam at 0.001, constant)"))
+
+
+QUANTITY_LABELS = {"test_accuracy": N_("test accuracy, points"),
+                   "validation_accuracy": N_("validation accuracy, points"),
+                   "steps": N_("steps"), "seconds": N_("seconds on the one clock")}
+VERDICT_LABELS = {"ahead": N_("ahead"), "level": N_("level within the noise"), "behind": N_("behind")}
+INTERVAL_LABELS = {"welch": N_("Welch"), "paired": N_("paired by seed")}
+
+
+def comparison_table(rows: Sequence[tuple[str, Comparison | None]], title: str) -> Table:
+    """One row per (question, comparison): first minus second, its 95% interval, what kind of
+    interval, and the verdict (from first's side). A None comparison (a target not every seed
+    reached, ``compare_counts``) is a row that says so."""
+    shown = []
+    for question, c in rows:
+        if c is None:
+            shown.append({"question": question, "first": "", "second": "", "quantity": "",
+                          "difference": _("not every seed got there"), "interval": "", "verdict": ""})
+            continue
+        i = c.interval
+        digits = 2 if c.quantity.endswith("accuracy") else 0
+        shown.append({"question": question, "first": c.first, "second": c.second,
+                      "quantity": _(QUANTITY_LABELS[c.quantity]),
+                      "difference": _("{value:+,.{digits}f} ({low:+,.{digits}f} to {high:+,.{digits}f})").format(
+                          value=i.difference, low=i.low, high=i.high, digits=digits),
+                      "interval": _(INTERVAL_LABELS[i.kind]), "verdict": _(VERDICT_LABELS[c.verdict])})
+    return _titled(Table(["question", "first", "second", "quantity", "difference", "interval", "verdict"],
+                         shown, numeric=("difference",),
+                         labels={"question": _("question"), "first": _("first"),
+                                 "second": _("minus second"), "quantity": _("in"),
+                                 "difference": _("difference (95% interval)"),
+                                 "interval": _("interval"), "verdict": _("first is")}), title)
 
 
 # --- words --------------------------------------------------------------------------------------

@@ -134,3 +134,30 @@ def test_comparisons_carry_where_each_side_ran_and_can_leave_out_the_tuning_seed
     assert everything.devices == ("cpu", "cuda (TF32 convolutions)") and everything.verdict == "level"
     fresh = Fd.compare(sep, std, seeds=(2, 3, 4))  # the seeds no choice was made on
     assert fresh.interval.n_first == 3 and fresh.verdict == "ahead"
+
+
+def test_steps_and_seconds_compared_and_tabled(tmp_path):
+    # Two models whose loss drops at steps 60/62/64 and 120/126/132; the second's steps are 3x dearer.
+    quick = P.Run(P.Net(), P.SEED_TRAINING, "protocol", P.SEEDS)
+    slow = P.Run(P.Net("standard"), P.SEED_TRAINING, "protocol", P.SEEDS)
+    for run, drops in ((quick, (60, 62, 64)), (slow, (120, 126, 132))):
+        for seed, drop in enumerate(drops):
+            _group(tmp_path, run.net, {seed: 0.9}, losses=[1.0] * drop + [0.1] * 200, training=run.training)
+    results = P.load_results(tmp_path)
+    sep, std = Fd.group(results, quick, "separable"), Fd.group(results, slow, "standard")
+    steps = Fd.compare_steps(sep, std, 0.35)
+    assert steps.quantity == "steps" and steps.interval.difference == pytest.approx(-64)
+    assert steps.verdict == "behind" and "separable gets there first" in Fd.say(steps, "steps")
+    clock = {"seconds_per_step": {"separable": 0.1, "standard": 0.3}}
+    secs = Fd.compare_seconds(sep, std, 0.35, clock)
+    # (97, 99, 101) x 0.1 against (157, 163, 169) x 0.3: 9.9 - 48.9 s.
+    assert secs.interval.difference == pytest.approx(9.9 - 48.9) and secs.quantity == "seconds"
+    assert Fd.compare_steps(sep, std, 0.01) is None  # no seed got there
+    level = Fd.compare(sep, std)  # equal accuracies: an interval of zero width, level
+    table = Fd.comparison_table([("per step", steps), ("per second", secs), ("to 0.01", None),
+                                 ("accuracy", level)], "t")
+    assert [r["verdict"] for r in table.rows] == ["behind", "behind", "", "level within the noise"]
+    assert table.rows[0]["difference"].startswith("-64 (") and table.rows[0]["interval"] == "Welch"
+    assert table.rows[1]["quantity"] == "seconds on the one clock"
+    assert table.rows[2]["difference"] == "not every seed got there"
+    assert table.rows[3]["difference"] == "+0.00 (+0.00 to +0.00)" and table.title == "t"
