@@ -303,6 +303,10 @@ def test_a_winner_at_the_grids_edge_grows_the_grid_past_it(tmp_path):
         _write_fake(tmp_path, P.resolve(step2, results, None), seed, 0.96)
     results = P.load_results(tmp_path)
     assert P.winner("separable", results)[1] == P.Training(0.032)
+    # A winner at the lowest learning rate grows the grid downwards, by halving.
+    _fake_tuning(tmp_path / "low", "standard", best=(False, P.GRID_LRS[0]))
+    low = P.load_results(tmp_path / "low")
+    assert P.resolve(P.Spec(None, P.Extension("standard", 1)), low, None).training == P.Training(0.0005)
     # An interior winner grows nothing.
     _fake_tuning(tmp_path / "inside", "standard", best=(True, 0.004))
     inside = P.load_results(tmp_path / "inside")
