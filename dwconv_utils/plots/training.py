@@ -264,7 +264,7 @@ def plot_protocol_curves(groups, x: str = "steps", clock=None, window: int = 50,
     if x not in ("steps", "seconds"):
         raise ValueError(f"x must be 'steps' or 'seconds', got {x!r}")
     apply_style()
-    figure = Figure(figsize=(13, 4.6), layout="constrained")
+    figure = plt.figure(figsize=(13, 4.6), layout="constrained")  # shown by the notebook like the others
     loss_ax, acc_ax = figure.subplots(1, 2)
     for g in groups:
         color, style = _protocol_style(g.run.net)
