@@ -52,7 +52,7 @@ MUST_COVER = {
     "depthwise per channel": ("01_depthwise_step", "plots.plot_channel_rows(image, depthwise.weight"),
     "pointwise mixing": ("02_pointwise_step", "mixer = mixing_explorer("),
     "the cost ratio with the slider": ("03_cost_ratio", "cost_explorer("),
-    "the convergence findings": ("04_reference_cnn", "answer_points("),
+    "the convergence findings": ("04_reference_cnn", "compare_steps("),
     "the budget findings": ("06_equal_budgets", "answer_points("),
     "FLOPs versus time": ("05_flops_vs_speed", "plot_time_shares("),
 }

@@ -76,7 +76,7 @@ LECTURE = {
                                "### From one value", "## What to remember")),
     "02_pointwise_step": (15, ("# 02", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## What to remember")),
     "03_cost_ratio": (20, ("# 03", "## 1.", "## 2.", "## 3.", "## 6.", "## What to remember")),
-    "04_reference_cnn": (20, ("# 04", "## 3.", "## 6.", "### The answer", "### In words", "## Summary")),
+    "04_reference_cnn": (20, ("# 04", "## 3.", "## 6.", "### The tuning grid", "### The answer", "## Summary")),
     "05_flops_vs_speed": (15, ("# 05", "## 2.", "## 3.", "## 4.", "## What to remember")),
     "06_equal_budgets": (5, ("# 06", "## 2.", "## Summary")),
 }
